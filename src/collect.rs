@@ -1,0 +1,998 @@
+//! From one parsed file to its `FileSummary`: every function with every call
+//! in its body, each call with its resolved callee, the evidence for its
+//! receiver's type, its async context and the closures it sits in.
+//!
+//! This is the only module that walks syntax trees. It decides nothing about
+//! blocking: that needs the whole crate (`analysis`).
+
+use crate::model::Span;
+use crate::resolve::{ExternNames, Resolver, module_bindings};
+use crate::rules::RuleSet;
+use crate::summary::{
+    AsyncContext, CallSite, Callee, FileSummary, Flavor, FnSummary, ModDecl, TyExpr, UseAlias,
+};
+use crate::types::Ty;
+
+use std::collections::HashMap;
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, Item, Pat, Token};
+
+/// Summarises one file. `externs` tells which first path segments are other
+/// crates.
+pub fn collect(file: &syn::File, externs: &ExternNames, rules: &RuleSet) -> FileSummary {
+    let mut collector = Collector {
+        resolver: Resolver::new(externs, rules),
+        summary: FileSummary::default(),
+        functions: Vec::new(),
+        awaiting: false,
+        inline_mods: Vec::new(),
+        externs,
+    };
+    collector.module("$mod".into(), &file.items);
+    collector.summary
+}
+
+struct FnState {
+    summary: FnSummary,
+    locals: Vec<HashMap<String, TyExpr>>,
+    async_context: Option<usize>,
+    guards: Vec<usize>,
+    param_names: Vec<String>,
+}
+
+struct Collector<'a> {
+    resolver: Resolver<'a>,
+    summary: FileSummary,
+    functions: Vec<FnState>,
+    /// Set by `.await` (and by macros that await) for the expression about to
+    /// be visited.
+    awaiting: bool,
+    inline_mods: Vec<String>,
+    externs: &'a ExternNames,
+}
+
+/// Method calls that hand back their receiver's value (or the value inside a
+/// `Result`/`Option`), so they keep the receiver's type evidence.
+const TRANSPARENT_METHODS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_or_default",
+    "unwrap_or_else",
+    "unwrap_or",
+    "unwrap_unchecked",
+    "clone",
+    "as_ref",
+    "as_mut",
+    "borrow",
+    "borrow_mut",
+    "context",
+    "with_context",
+    "map_err",
+    "ok",
+    "by_ref",
+    "into",
+];
+
+/// Macros whose arguments are a comma-separated list of expressions.
+const EXPRESSION_MACROS: &[&str] = &[
+    "println",
+    "print",
+    "eprintln",
+    "eprint",
+    "format",
+    "format_args",
+    "write",
+    "writeln",
+    "panic",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "vec",
+    "dbg",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "anyhow",
+    "bail",
+    "ensure",
+    "info",
+    "warn",
+    "error",
+    "debug",
+    "trace",
+];
+
+/// Macros that await each of their expression arguments.
+const JOIN_MACROS: &[&str] = &["join", "try_join"];
+
+impl<'a> Collector<'a> {
+    fn module(&mut self, path: String, items: &[Item]) {
+        let names: Vec<String> = items.iter().filter_map(item_name).collect();
+        let uses: Vec<&syn::ItemUse> = items
+            .iter()
+            .filter_map(|i| if let Item::Use(u) = i { Some(u) } else { None })
+            .collect();
+        self.resolver.push_module(path.clone(), &names, &uses);
+        let (bindings, globs) = module_bindings(&self.resolver);
+        for (name, target) in bindings {
+            self.summary.uses.push(UseAlias {
+                module: path.clone(),
+                name,
+                target,
+                glob: false,
+            });
+        }
+        for target in globs {
+            self.summary.uses.push(UseAlias {
+                module: path.clone(),
+                name: String::new(),
+                target,
+                glob: true,
+            });
+        }
+        for item in items {
+            self.item(item, &path);
+        }
+        self.resolver.pop();
+    }
+
+    fn item(&mut self, item: &Item, module: &str) {
+        if !matches!(item, Item::Use(_) | Item::Macro(_)) {
+            let lines = item_lines(item);
+            if matches!(
+                item,
+                Item::Fn(_) | Item::Impl(_) | Item::Mod(_) | Item::Trait(_)
+            ) {
+                self.summary.item_lines.push(lines);
+            }
+        }
+        match item {
+            Item::Fn(f) => {
+                let path = format!("{module}::{}", f.sig.ident);
+                self.function(path, &f.attrs, &f.sig, &f.block, None);
+            }
+            Item::Impl(imp) => {
+                let self_ty = match self.type_expr(&imp.self_ty) {
+                    TyExpr::Known(Ty::Path { path, .. }) => path,
+                    _ => format!("{module}::<impl>"),
+                };
+                self.resolver.push_self_type(self_ty.clone());
+                for inner in &imp.items {
+                    if let syn::ImplItem::Fn(f) = inner {
+                        let path = format!("{self_ty}::{}", f.sig.ident);
+                        self.function(path, &f.attrs, &f.sig, &f.block, Some(&self_ty));
+                    }
+                }
+                self.resolver.pop_self_type();
+            }
+            Item::Trait(t) => {
+                let self_ty = format!("{module}::{}", t.ident);
+                self.resolver.push_self_type(self_ty.clone());
+                for inner in &t.items {
+                    if let syn::TraitItem::Fn(f) = inner
+                        && let Some(block) = &f.default
+                    {
+                        let path = format!("{self_ty}::{}", f.sig.ident);
+                        self.function(path, &f.attrs, &f.sig, block, Some(&self_ty));
+                    }
+                }
+                self.resolver.pop_self_type();
+            }
+            Item::Mod(m) => {
+                let path_attr = m.attrs.iter().find_map(path_attribute);
+                self.summary.mods.push(ModDecl {
+                    inline_parents: self.inline_mods.clone(),
+                    name: m.ident.to_string(),
+                    path_attr,
+                    external: m.content.is_none(),
+                });
+                if let Some((_, items)) = &m.content {
+                    self.inline_mods.push(m.ident.to_string());
+                    self.module(format!("{module}::{}", m.ident), items);
+                    self.inline_mods.pop();
+                }
+            }
+            Item::Struct(s) => {
+                let path = format!("{module}::{}", s.ident);
+                self.summary.types.push(path.clone());
+                for (i, field) in s.fields.iter().enumerate() {
+                    let name = field
+                        .ident
+                        .as_ref()
+                        .map_or_else(|| i.to_string(), |id| id.to_string());
+                    let ty = self.type_expr(&field.ty);
+                    self.summary.fields.push((path.clone(), name, ty));
+                }
+            }
+            Item::Enum(e) => self.summary.types.push(format!("{module}::{}", e.ident)),
+            Item::Type(t) => self.summary.types.push(format!("{module}::{}", t.ident)),
+            _ => {}
+        }
+    }
+
+    fn function(
+        &mut self,
+        path: String,
+        attrs: &[syn::Attribute],
+        sig: &syn::Signature,
+        block: &syn::Block,
+        self_ty: Option<&str>,
+    ) {
+        let name = sig.ident.to_string();
+        let is_async = sig.asyncness.is_some();
+        let span = span_of(sig.ident.span());
+        let mut params = Vec::new();
+        let mut locals = HashMap::new();
+        for input in &sig.inputs {
+            match input {
+                syn::FnArg::Receiver(_) => {
+                    let ty = self_ty.map_or(TyExpr::Unknown, |t| TyExpr::Known(Ty::path(t)));
+                    locals.insert("self".to_string(), ty.clone());
+                    params.push(("self".to_string(), ty));
+                }
+                syn::FnArg::Typed(pt) => {
+                    let ty = self.type_expr(&pt.ty);
+                    for (binding, ty) in param_bindings(&pt.pat, ty) {
+                        locals.insert(binding.clone(), ty.clone());
+                        params.push((binding, ty));
+                    }
+                }
+            }
+        }
+        let returns = match &sig.output {
+            syn::ReturnType::Default => TyExpr::Unknown,
+            syn::ReturnType::Type(_, ty) => self.type_expr(ty),
+        };
+        let flavor = attrs.iter().find_map(|a| runtime_flavor(a, self.externs));
+        let async_context = is_async.then(|| {
+            self.summary.contexts.push(AsyncContext {
+                description: format!("async fn {name}"),
+                span,
+            });
+            self.summary.contexts.len() - 1
+        });
+        let param_names = params.iter().map(|(n, _)| n.clone()).collect();
+        self.functions.push(FnState {
+            summary: FnSummary {
+                path,
+                name,
+                is_async,
+                span,
+                params,
+                returns,
+                flavor,
+                calls: Vec::new(),
+            },
+            locals: vec![locals],
+            async_context,
+            guards: Vec::new(),
+            param_names,
+        });
+        self.visit_block(block);
+        let state = self.functions.pop().expect("pushed above");
+        self.summary.functions.push(state.summary);
+    }
+
+    fn current(&mut self) -> Option<&mut FnState> {
+        self.functions.last_mut()
+    }
+
+    fn local_type(&self, name: &str) -> Option<&TyExpr> {
+        let state = self.functions.last()?;
+        state.locals.iter().rev().find_map(|scope| scope.get(name))
+    }
+
+    fn bind(&mut self, name: String, ty: TyExpr) {
+        if let Some(state) = self.current()
+            && let Some(scope) = state.locals.last_mut()
+        {
+            scope.insert(name, ty);
+        }
+    }
+
+    fn push_locals(&mut self) {
+        if let Some(state) = self.current() {
+            state.locals.push(HashMap::new());
+        }
+    }
+
+    fn pop_locals(&mut self) {
+        if let Some(state) = self.current() {
+            state.locals.pop();
+        }
+    }
+
+    /// Binds every name a pattern introduces, with the type evidence `ty`
+    /// for the whole value.
+    fn bind_pattern(&mut self, pat: &Pat, ty: TyExpr) {
+        match pat {
+            Pat::Ident(p) => {
+                if let Some((_, sub)) = &p.subpat {
+                    self.bind_pattern(sub, ty.clone());
+                }
+                self.bind(p.ident.to_string(), ty);
+            }
+            Pat::Type(p) => {
+                let declared = self.type_expr(&p.ty);
+                self.bind_pattern(&p.pat, declared);
+            }
+            Pat::Tuple(t) => {
+                for (index, elem) in t.elems.iter().enumerate() {
+                    let elem_ty = TyExpr::TupleElement {
+                        base: Box::new(ty.clone()),
+                        index,
+                    };
+                    self.bind_pattern(elem, elem_ty);
+                }
+            }
+            Pat::TupleStruct(ts) if ts.elems.len() == 1 => {
+                // `Some(x)` / `Ok(x)`: the value inside keeps the evidence.
+                let last = ts
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default();
+                let inner = if matches!(last.as_str(), "Some" | "Ok") {
+                    ty
+                } else {
+                    TyExpr::Unknown
+                };
+                self.bind_pattern(&ts.elems[0], inner);
+            }
+            Pat::Reference(r) => self.bind_pattern(&r.pat, ty),
+            Pat::Paren(p) => self.bind_pattern(&p.pat, ty),
+            other => {
+                // Anything else shadows its names with no evidence.
+                let mut names = Vec::new();
+                pattern_names(other, &mut names);
+                for name in names {
+                    self.bind(name, TyExpr::Unknown);
+                }
+            }
+        }
+    }
+
+    fn type_expr(&self, ty: &syn::Type) -> TyExpr {
+        match ty {
+            syn::Type::Reference(r) => self.type_expr(&r.elem),
+            syn::Type::Paren(p) => self.type_expr(&p.elem),
+            syn::Type::Group(g) => self.type_expr(&g.elem),
+            syn::Type::Tuple(t) if !t.elems.is_empty() => {
+                TyExpr::Tuple(t.elems.iter().map(|e| self.type_expr(e)).collect())
+            }
+            syn::Type::Path(p) if p.qself.is_none() => match self.known_type(&p.path) {
+                Some(ty) => TyExpr::Known(ty),
+                None => TyExpr::Unknown,
+            },
+            _ => TyExpr::Unknown,
+        }
+    }
+
+    fn known_type(&self, path: &syn::Path) -> Option<Ty> {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let resolved = self
+            .resolver
+            .resolve(&segments, path.leading_colon.is_some())
+            .into_iter()
+            .next()?;
+        let mut args = Vec::new();
+        if let Some(last) = path.segments.last()
+            && let syn::PathArguments::AngleBracketed(ab) = &last.arguments
+        {
+            for arg in &ab.args {
+                if let syn::GenericArgument::Type(t) = arg {
+                    match self.type_expr(t) {
+                        TyExpr::Known(ty) => args.push(ty),
+                        _ => args.push(Ty::path("_")),
+                    }
+                }
+            }
+        }
+        Some(Ty::Path {
+            path: resolved,
+            args,
+        })
+    }
+
+    /// What local evidence says about the type of an expression's value.
+    fn expr_type(&self, expr: &Expr) -> TyExpr {
+        match expr {
+            Expr::Path(p) if p.qself.is_none() => {
+                if let Some(ident) = p.path.get_ident() {
+                    return self
+                        .local_type(&ident.to_string())
+                        .cloned()
+                        .unwrap_or(TyExpr::Unknown);
+                }
+                TyExpr::Unknown
+            }
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(p) if p.qself.is_none() => {
+                    let candidates = self.callee_candidates(&p.path);
+                    if candidates.is_empty() {
+                        return TyExpr::Unknown;
+                    }
+                    let first_arg = call.args.first().map(|a| Box::new(self.expr_type(a)));
+                    TyExpr::CallResult {
+                        candidates,
+                        first_arg,
+                    }
+                }
+                _ => TyExpr::Unknown,
+            },
+            Expr::MethodCall(m) => {
+                let receiver = self.expr_type(&m.receiver);
+                let name = m.method.to_string();
+                if TRANSPARENT_METHODS.contains(&name.as_str()) {
+                    receiver
+                } else if matches!(receiver, TyExpr::Unknown) {
+                    TyExpr::Unknown
+                } else {
+                    TyExpr::MethodResult {
+                        receiver: Box::new(receiver),
+                        name,
+                    }
+                }
+            }
+            Expr::Try(t) => self.expr_type(&t.expr),
+            Expr::Paren(p) => self.expr_type(&p.expr),
+            Expr::Group(g) => self.expr_type(&g.expr),
+            Expr::Reference(r) => self.expr_type(&r.expr),
+            Expr::Field(f) => {
+                let base = self.expr_type(&f.base);
+                if matches!(base, TyExpr::Unknown) {
+                    return TyExpr::Unknown;
+                }
+                match &f.member {
+                    syn::Member::Named(name) => TyExpr::Field {
+                        base: Box::new(base),
+                        field: name.to_string(),
+                    },
+                    syn::Member::Unnamed(index) => TyExpr::TupleElement {
+                        base: Box::new(base),
+                        index: index.index as usize,
+                    },
+                }
+            }
+            Expr::Struct(s) if s.qself.is_none() => self
+                .known_type(&s.path)
+                .map_or(TyExpr::Unknown, TyExpr::Known),
+            Expr::Tuple(t) if !t.elems.is_empty() => {
+                TyExpr::Tuple(t.elems.iter().map(|e| self.expr_type(e)).collect())
+            }
+            Expr::Cast(c) => self.type_expr(&c.ty),
+            _ => TyExpr::Unknown,
+        }
+    }
+
+    /// Candidates for a called path; empty when it names a local variable
+    /// (a closure being called), which is never a denylisted function.
+    fn callee_candidates(&self, path: &syn::Path) -> Vec<String> {
+        if let Some(ident) = path.get_ident()
+            && self.local_type(&ident.to_string()).is_some()
+        {
+            return Vec::new();
+        }
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        self.resolver
+            .resolve(&segments, path.leading_colon.is_some())
+    }
+
+    /// Records a call; returns its index for guarding closure arguments.
+    fn record_call(
+        &mut self,
+        callee: Callee,
+        span: Span,
+        text: String,
+        awaited: bool,
+        args: &[&Expr],
+    ) -> Option<usize> {
+        let state = self.functions.last()?;
+        let forwarded_params = args
+            .iter()
+            .filter_map(|a| match a {
+                Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+                _ => None,
+            })
+            .filter(|name| state.param_names.contains(name) && name != "self")
+            .collect();
+        let has_closure_arg = args
+            .iter()
+            .any(|a| matches!(a, Expr::Closure(c) if c.asyncness.is_none()));
+        let site = CallSite {
+            callee,
+            span,
+            text,
+            awaited,
+            async_context: state.async_context,
+            guards: state.guards.clone(),
+            forwarded_params,
+            has_closure_arg,
+        };
+        let state = self.functions.last_mut()?;
+        state.summary.calls.push(site);
+        Some(state.summary.calls.len() - 1)
+    }
+
+    /// Visits call arguments; closures among them are guarded by the call.
+    fn visit_args<'e>(&mut self, call: Option<usize>, args: impl Iterator<Item = &'e Expr>) {
+        for arg in args {
+            match (arg, call) {
+                (Expr::Closure(c), Some(index)) if c.asyncness.is_none() => {
+                    if let Some(state) = self.current() {
+                        state.guards.push(index);
+                    }
+                    self.visit_expr(arg);
+                    if let Some(state) = self.current() {
+                        state.guards.pop();
+                    }
+                }
+                _ => self.visit_expr(arg),
+            }
+        }
+    }
+
+    /// Runs `f` inside a new async context (async block or closure).
+    fn in_async_context(&mut self, description: String, span: Span, f: impl FnOnce(&mut Self)) {
+        let Some(state) = self.functions.last() else {
+            f(self);
+            return;
+        };
+        let fn_name = state.summary.name.clone();
+        self.summary.contexts.push(AsyncContext {
+            description: format!("{description} in fn {fn_name}"),
+            span,
+        });
+        let index = self.summary.contexts.len() - 1;
+        let state = self.functions.last_mut().expect("checked above");
+        let saved = (
+            state.async_context.replace(index),
+            std::mem::take(&mut state.guards),
+        );
+        f(self);
+        let state = self.functions.last_mut().expect("still there");
+        state.async_context = saved.0;
+        state.guards = saved.1;
+    }
+
+    fn visit_macro_tokens(&mut self, mac: &syn::Macro) {
+        let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else {
+            return;
+        };
+        let tokens = mac.tokens.clone();
+        if name == "select" {
+            if let Ok(branches) = parse_select.parse2(tokens) {
+                for branch in branches {
+                    self.push_locals();
+                    if let Some(future) = &branch.future {
+                        self.awaiting = true;
+                        self.visit_expr(future);
+                        self.awaiting = false;
+                    }
+                    if let Some(guard) = &branch.guard {
+                        self.visit_expr(guard);
+                    }
+                    if let Some(pat) = &branch.pat {
+                        self.bind_pattern(pat, TyExpr::Unknown);
+                    }
+                    self.visit_expr(&branch.handler);
+                    self.pop_locals();
+                }
+            }
+            return;
+        }
+        let awaits = JOIN_MACROS.contains(&name.as_str());
+        if !awaits && !EXPRESSION_MACROS.contains(&name.as_str()) {
+            return;
+        }
+        let parsed = Punctuated::<Expr, Token![,]>::parse_terminated
+            .parse2(tokens.clone())
+            .or_else(|_| {
+                // `vec![elem; n]`
+                (|input: ParseStream| {
+                    let elem: Expr = input.parse()?;
+                    input.parse::<Token![;]>()?;
+                    let count: Expr = input.parse()?;
+                    let mut list = Punctuated::new();
+                    list.push(elem);
+                    list.push(count);
+                    Ok(list)
+                })
+                .parse2(tokens)
+            });
+        if let Ok(exprs) = parsed {
+            for expr in exprs.iter() {
+                self.awaiting = awaits;
+                self.visit_expr(expr);
+                self.awaiting = false;
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_item(&mut self, item: &'ast Item) {
+        // Items nested in a function body: a nested `fn` leaves the async
+        // context, so it is summarised as a function of its own.
+        let module = self.resolver.module();
+        let outer = self
+            .functions
+            .last()
+            .map(|f| f.summary.path.clone())
+            .unwrap_or(module);
+        self.item(item, &outer);
+    }
+
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        let outer = self
+            .functions
+            .last()
+            .map(|f| f.summary.path.clone())
+            .unwrap_or_else(|| self.resolver.module());
+        let mut items = Vec::new();
+        let mut uses = Vec::new();
+        for stmt in &block.stmts {
+            if let syn::Stmt::Item(item) = stmt {
+                if let Item::Use(u) = item {
+                    uses.push(u);
+                } else if let Some(name) = item_name(item) {
+                    items.push((name.clone(), format!("{outer}::{name}")));
+                }
+            }
+        }
+        self.resolver.push_block(&items, &uses);
+        self.push_locals();
+        for stmt in &block.stmts {
+            self.visit_stmt(stmt);
+        }
+        self.pop_locals();
+        self.resolver.pop();
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if let Some(init) = &local.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+        }
+        let ty = local
+            .init
+            .as_ref()
+            .map_or(TyExpr::Unknown, |init| self.expr_type(&init.expr));
+        self.bind_pattern(&local.pat, ty);
+    }
+
+    fn visit_stmt_macro(&mut self, mac: &'ast syn::StmtMacro) {
+        self.visit_macro_tokens(&mac.mac);
+    }
+
+    fn visit_expr_macro(&mut self, mac: &'ast syn::ExprMacro) {
+        self.visit_macro_tokens(&mac.mac);
+    }
+
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        let awaited = std::mem::take(&mut self.awaiting);
+        match expr {
+            Expr::Await(a) => {
+                self.awaiting = true;
+                self.visit_expr(&a.base);
+                self.awaiting = false;
+            }
+            Expr::Paren(p) => {
+                self.awaiting = awaited;
+                self.visit_expr(&p.expr);
+            }
+            Expr::Call(call) => {
+                if let Expr::Path(p) = &*call.func
+                    && p.qself.is_none()
+                {
+                    let candidates = self.callee_candidates(&p.path);
+                    let span = span_of(p.path.span());
+                    let text = path_text(&p.path);
+                    let args: Vec<&Expr> = call.args.iter().collect();
+                    let index =
+                        self.record_call(Callee::Path(candidates), span, text, awaited, &args);
+                    self.visit_args(index, call.args.iter());
+                } else {
+                    self.visit_expr(&call.func);
+                    self.visit_args(None, call.args.iter());
+                }
+            }
+            Expr::MethodCall(m) => {
+                self.visit_expr(&m.receiver);
+                let receiver = self.expr_type(&m.receiver);
+                let name = m.method.to_string();
+                let span = span_of(m.method.span());
+                let args: Vec<&Expr> = m.args.iter().collect();
+                let index = self.record_call(
+                    Callee::Method {
+                        receiver,
+                        name: name.clone(),
+                    },
+                    span,
+                    name,
+                    awaited,
+                    &args,
+                );
+                self.visit_args(index, m.args.iter());
+            }
+            Expr::Closure(c) => {
+                self.push_locals();
+                for input in &c.inputs {
+                    self.bind_pattern(input, TyExpr::Unknown);
+                }
+                if let Some(token) = &c.asyncness {
+                    self.in_async_context("async closure".into(), span_of(token.span), |this| {
+                        this.visit_expr(&c.body)
+                    });
+                } else {
+                    self.visit_expr(&c.body);
+                }
+                self.pop_locals();
+            }
+            Expr::Async(a) => {
+                self.in_async_context("async block".into(), span_of(a.async_token.span), |this| {
+                    this.visit_block(&a.block)
+                });
+            }
+            Expr::ForLoop(f) => {
+                self.visit_expr(&f.expr);
+                let ty = self.expr_type(&f.expr);
+                if !matches!(ty, TyExpr::Unknown) {
+                    let span = span_of(f.expr.span());
+                    self.record_call(Callee::Iterate(ty), span, "for".into(), false, &[]);
+                }
+                self.push_locals();
+                self.bind_pattern(&f.pat, TyExpr::Unknown);
+                self.visit_block(&f.body);
+                self.pop_locals();
+            }
+            Expr::Let(l) => {
+                self.visit_expr(&l.expr);
+                let ty = self.expr_type(&l.expr);
+                self.bind_pattern(&l.pat, ty);
+            }
+            Expr::Match(m) => {
+                self.visit_expr(&m.expr);
+                for arm in &m.arms {
+                    self.push_locals();
+                    self.bind_pattern(&arm.pat, TyExpr::Unknown);
+                    if let Some((_, guard)) = &arm.guard {
+                        self.visit_expr(guard);
+                    }
+                    self.visit_expr(&arm.body);
+                    self.pop_locals();
+                }
+            }
+            _ => visit::visit_expr(self, expr),
+        }
+    }
+}
+
+/// A branch of `tokio::select!` / `futures::select!`: `pat = future, if
+/// guard => handler`, or `else => handler`.
+struct SelectBranch {
+    pat: Option<Pat>,
+    future: Option<Expr>,
+    guard: Option<Expr>,
+    handler: Expr,
+}
+
+fn parse_select(input: ParseStream) -> syn::Result<Vec<SelectBranch>> {
+    let mut branches = Vec::new();
+    if input.peek(syn::Ident)
+        && input
+            .fork()
+            .parse::<syn::Ident>()
+            .is_ok_and(|i| i == "biased")
+    {
+        input.parse::<syn::Ident>()?;
+        input.parse::<Token![;]>()?;
+    }
+    while !input.is_empty() {
+        let (pat, future, guard) = if input.peek(Token![else]) || input.peek(Token![default]) {
+            input.parse::<proc_macro2::TokenTree>()?;
+            (None, None, None)
+        } else if input.peek(syn::Ident)
+            && input
+                .fork()
+                .parse::<syn::Ident>()
+                .is_ok_and(|i| i == "complete")
+        {
+            input.parse::<syn::Ident>()?;
+            (None, None, None)
+        } else {
+            let pat = Pat::parse_multi(input)?;
+            input.parse::<Token![=]>()?;
+            let future = Expr::parse_without_eager_brace(input)?;
+            let guard = if input.peek(Token![,]) && input.peek2(Token![if]) {
+                input.parse::<Token![,]>()?;
+                input.parse::<Token![if]>()?;
+                Some(Expr::parse_without_eager_brace(input)?)
+            } else {
+                None
+            };
+            (Some(pat), Some(future), guard)
+        };
+        input.parse::<Token![=>]>()?;
+        let handler: Expr = input.parse()?;
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        }
+        branches.push(SelectBranch {
+            pat,
+            future,
+            guard,
+            handler,
+        });
+    }
+    Ok(branches)
+}
+
+fn item_name(item: &Item) -> Option<String> {
+    Some(
+        match item {
+            Item::Fn(f) => &f.sig.ident,
+            Item::Struct(s) => &s.ident,
+            Item::Enum(e) => &e.ident,
+            Item::Union(u) => &u.ident,
+            Item::Trait(t) => &t.ident,
+            Item::Type(t) => &t.ident,
+            Item::Const(c) => &c.ident,
+            Item::Static(s) => &s.ident,
+            Item::Mod(m) => &m.ident,
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+fn item_lines(item: &Item) -> (usize, usize) {
+    let span = item.span();
+    let attrs: &[syn::Attribute] = match item {
+        Item::Fn(f) => &f.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Mod(m) => &m.attrs,
+        Item::Trait(t) => &t.attrs,
+        _ => &[],
+    };
+    let start = attrs
+        .iter()
+        .map(|a| a.span().start().line)
+        .min()
+        .unwrap_or(span.start().line);
+    (start.min(span.start().line), span.end().line)
+}
+
+fn path_attribute(attr: &syn::Attribute) -> Option<String> {
+    if !attr.path().is_ident("path") {
+        return None;
+    }
+    let syn::Meta::NameValue(nv) = &attr.meta else {
+        return None;
+    };
+    match &nv.value {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        _ => None,
+    }
+}
+
+/// `#[tokio::main]`, `#[tokio::test]` and actix's entry points, with the
+/// runtime flavour they start.
+fn runtime_flavor(attr: &syn::Attribute, externs: &ExternNames) -> Option<Flavor> {
+    let segments: Vec<String> = attr
+        .path()
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let [krate, kind] = segments.as_slice() else {
+        return None;
+    };
+    let krate = externs
+        .renames
+        .get(krate)
+        .map(String::as_str)
+        .unwrap_or(krate);
+    let args = match &attr.meta {
+        syn::Meta::List(list) => list.tokens.to_string(),
+        _ => String::new(),
+    };
+    match (krate, kind.as_str()) {
+        ("tokio", "main" | "test") => {
+            if args.contains("\"current_thread\"") {
+                Some(Flavor::CurrentThread)
+            } else if args.contains("\"multi_thread\"") || kind == "main" {
+                Some(Flavor::MultiThread)
+            } else {
+                Some(Flavor::CurrentThread)
+            }
+        }
+        ("actix_web" | "actix_rt", "main" | "test") => Some(Flavor::CurrentThread),
+        _ => None,
+    }
+}
+
+/// Names a function parameter binds, with their types: `State(s): State<T>`
+/// (axum's extractors and other newtype wrappers) gives `s` the type `T`.
+fn param_bindings(pat: &Pat, ty: TyExpr) -> Vec<(String, TyExpr)> {
+    match pat {
+        Pat::Ident(p) => vec![(p.ident.to_string(), ty)],
+        Pat::TupleStruct(ts) if ts.elems.len() == 1 => {
+            let inner = match ty {
+                TyExpr::Known(Ty::Path { args, .. }) if !args.is_empty() => {
+                    TyExpr::Known(args[0].clone())
+                }
+                _ => TyExpr::Unknown,
+            };
+            param_bindings(&ts.elems[0], inner)
+        }
+        Pat::Tuple(t) => t
+            .elems
+            .iter()
+            .enumerate()
+            .flat_map(|(index, p)| {
+                param_bindings(
+                    p,
+                    TyExpr::TupleElement {
+                        base: Box::new(ty.clone()),
+                        index,
+                    },
+                )
+            })
+            .collect(),
+        Pat::Reference(r) => param_bindings(&r.pat, ty),
+        other => {
+            let mut names = Vec::new();
+            pattern_names(other, &mut names);
+            names.into_iter().map(|n| (n, TyExpr::Unknown)).collect()
+        }
+    }
+}
+
+fn pattern_names(pat: &Pat, out: &mut Vec<String>) {
+    struct Names<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for Names<'_> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.push(p.ident.to_string());
+            visit::visit_pat_ident(self, p);
+        }
+    }
+    Names(out).visit_pat(pat);
+}
+
+fn path_text(path: &syn::Path) -> String {
+    let mut out = String::new();
+    if path.leading_colon.is_some() {
+        out.push_str("::");
+    }
+    for (i, seg) in path.segments.iter().enumerate() {
+        if i > 0 {
+            out.push_str("::");
+        }
+        out.push_str(&seg.ident.to_string());
+    }
+    out
+}
+
+/// proc-macro2 columns are 0-based character counts; ours are 1-based.
+pub fn span_of(span: proc_macro2::Span) -> Span {
+    let (start, end) = (span.start(), span.end());
+    Span {
+        line: start.line,
+        column: start.column + 1,
+        end_line: end.line,
+        end_column: end.column + 1,
+    }
+}

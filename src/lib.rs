@@ -1,0 +1,18 @@
+//! blocklint: finds calls that block the executor thread inside async Rust
+//! code, without compiling the crate. See ARCHITECTURE.md for the data flow.
+
+pub mod analysis;
+pub mod cli;
+pub mod collect;
+pub mod discover;
+pub mod lint;
+pub mod manifest;
+pub mod model;
+pub mod modtree;
+pub mod parse;
+pub mod report;
+pub mod resolve;
+pub mod rules;
+pub mod summary;
+pub mod suppress;
+pub mod types;

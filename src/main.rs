@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    blocklint::cli::run(std::env::args().collect())
+}

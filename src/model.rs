@@ -1,0 +1,108 @@
+//! The plain data that flows out of the analysis: findings, spans and chains.
+//!
+//! Architecture invariant: nothing here knows syn. The reporter and the CLI
+//! depend on this module only, so a new output format never touches parsing.
+
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// How loudly a finding is reported. Ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "note" => Some(Severity::Note),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A place in a source file: 1-based lines, 1-based columns counted in
+/// characters (as rustc prints them), and byte offsets for renderers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+/// One step of a transitive chain: `function` calls the next step (or the
+/// blocking callee, for the last step) at `path:line:column`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainStep {
+    pub function: String,
+    pub calls: String,
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Where the finding sits: the async fn, block or closure that makes the call
+/// a problem, with the span worth pointing at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextLabel {
+    pub description: String,
+    pub span: Span,
+}
+
+/// One diagnostic, ready to be rendered in any format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    /// The path as walked from the command-line arguments.
+    pub path: PathBuf,
+    pub span: Span,
+    pub message: String,
+    /// Resolved path of the blocking function (`std::fs::read_to_string`).
+    pub callee: Option<String>,
+    pub context: Option<ContextLabel>,
+    pub help: Option<String>,
+    pub via: Vec<ChainStep>,
+}
+
+impl Finding {
+    /// A finding about the file itself rather than a call in it: unreadable,
+    /// not UTF-8, not parsable.
+    pub fn file_error(rule: &str, path: PathBuf, span: Span, message: String) -> Finding {
+        Finding {
+            rule: rule.to_string(),
+            severity: Severity::Error,
+            path,
+            span,
+            message,
+            callee: None,
+            context: None,
+            help: None,
+            via: Vec::new(),
+        }
+    }
+
+    /// Ordering used by every output format, so output is stable across runs
+    /// whatever the thread scheduling.
+    pub fn sort_key(&self) -> (&PathBuf, usize, usize, &str) {
+        (&self.path, self.span.line, self.span.column, &self.rule)
+    }
+}
+
+/// Rule ids for problems with the input rather than with the code.
+pub const SYNTAX_ERROR: &str = "syntax-error";
+pub const IO_ERROR: &str = "io-error";

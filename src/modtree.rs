@@ -1,0 +1,160 @@
+//! The module tree, as rustc builds it: from each crate root, `mod foo;`
+//! finds `foo.rs` or `foo/mod.rs` (or its `#[path]`), inline `mod foo { }`
+//! nests. Gives every file its module path, which turns the file-relative
+//! paths of its summary into crate paths.
+
+use crate::summary::ModDecl;
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+
+/// Module paths for `files` of one crate. `mods` gives each file's module
+/// declarations; `roots` are the crate's root files. Files no root reaches
+/// get a path from their place in the folder layout.
+pub fn module_paths(
+    crate_name: &str,
+    crate_root: &Path,
+    roots: &[PathBuf],
+    files: &[(PathBuf, &[ModDecl])],
+) -> HashMap<PathBuf, String> {
+    let decls: HashMap<&Path, &[ModDecl]> = files.iter().map(|(p, d)| (p.as_path(), *d)).collect();
+    let mut assigned: HashMap<PathBuf, String> = HashMap::new();
+    let mut queue: VecDeque<(PathBuf, String, bool)> = VecDeque::new();
+    for root in roots {
+        if decls.contains_key(root.as_path()) {
+            queue.push_back((root.clone(), crate_name.to_string(), true));
+        }
+    }
+    while let Some((file, module, is_root)) = queue.pop_front() {
+        if assigned.contains_key(&file) {
+            continue;
+        }
+        assigned.insert(file.clone(), module.clone());
+        let Some(mods) = decls.get(file.as_path()) else {
+            continue;
+        };
+        let dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let owns_dir = is_root || matches!(stem, "mod" | "lib" | "main");
+        let base = if owns_dir {
+            dir.clone()
+        } else {
+            dir.join(stem)
+        };
+        for decl in mods.iter().filter(|d| d.external) {
+            let mut folder = base.clone();
+            for parent in &decl.inline_parents {
+                folder.push(parent);
+            }
+            let candidates = match &decl.path_attr {
+                Some(p) if decl.inline_parents.is_empty() => vec![dir.join(p)],
+                Some(p) => vec![folder.join(p)],
+                None => vec![
+                    folder.join(format!("{}.rs", decl.name)),
+                    folder.join(&decl.name).join("mod.rs"),
+                ],
+            };
+            let mut child_module = module.clone();
+            for parent in &decl.inline_parents {
+                child_module.push_str("::");
+                child_module.push_str(parent);
+            }
+            child_module.push_str("::");
+            child_module.push_str(&decl.name);
+            for candidate in candidates {
+                let candidate = normalize(&candidate);
+                if decls.contains_key(candidate.as_path()) {
+                    queue.push_back((candidate, child_module.clone(), false));
+                    break;
+                }
+            }
+        }
+    }
+    for (file, _) in files {
+        if !assigned.contains_key(file) {
+            assigned.insert(file.clone(), layout_module(crate_name, crate_root, file));
+        }
+    }
+    assigned
+}
+
+/// `src/a/b.rs` -> `crate::a::b`, `src/a/mod.rs` -> `crate::a`; anything
+/// outside `src/` is a root of its own.
+fn layout_module(crate_name: &str, crate_root: &Path, file: &Path) -> String {
+    let Ok(relative) = file.strip_prefix(crate_root.join("src")) else {
+        return crate_name.to_string();
+    };
+    let mut module = crate_name.to_string();
+    let parts: Vec<String> = relative
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    for (i, part) in parts.iter().enumerate() {
+        let part = if i + 1 == parts.len() {
+            part.trim_end_matches(".rs")
+        } else {
+            part.as_str()
+        };
+        if i == 0 && (part == "lib" || part == "main" || part == "bin") {
+            break;
+        }
+        if part == "mod" {
+            continue;
+        }
+        module.push_str("::");
+        module.push_str(part);
+    }
+    module
+}
+
+/// Folds `a/./b` and `a/x/../b` without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decl(name: &str, path_attr: Option<&str>, parents: &[&str]) -> ModDecl {
+        ModDecl {
+            inline_parents: parents.iter().map(|s| s.to_string()).collect(),
+            name: name.into(),
+            path_attr: path_attr.map(String::from),
+            external: true,
+        }
+    }
+
+    #[test]
+    fn follows_mod_declarations_like_rustc() {
+        let root = PathBuf::from("/c");
+        let main = vec![
+            decl("util", None, &[]),
+            decl("legacy", Some("old/io.rs"), &[]),
+            decl("deep", None, &["net"]),
+        ];
+        let util = vec![decl("paths", None, &[])];
+        let files = vec![
+            (root.join("src/main.rs"), main.as_slice()),
+            (root.join("src/util/mod.rs"), util.as_slice()),
+            (root.join("src/util/paths.rs"), &[][..]),
+            (root.join("src/old/io.rs"), &[][..]),
+            (root.join("src/net/deep.rs"), &[][..]),
+            (root.join("src/orphan/x.rs"), &[][..]),
+        ];
+        let paths = module_paths("app", &root, &[root.join("src/main.rs")], &files);
+        assert_eq!(paths[&root.join("src/util/paths.rs")], "app::util::paths");
+        assert_eq!(paths[&root.join("src/old/io.rs")], "app::legacy");
+        assert_eq!(paths[&root.join("src/net/deep.rs")], "app::net::deep");
+        assert_eq!(paths[&root.join("src/orphan/x.rs")], "app::orphan::x");
+    }
+}

@@ -1,0 +1,182 @@
+//! Reading and parsing one source file. Parsing never panics and never
+//! aborts the run: every failure becomes a located `ParseFailure` that the
+//! caller turns into a finding.
+
+use crate::model::{IO_ERROR, SYNTAX_ERROR, Span};
+use std::path::Path;
+
+/// How deep brackets may nest before blocklint declines to build a tree.
+/// syn and the analysis recurse once per level; with the 64 MiB stacks the
+/// scan runs on this stays far below what overflows (PERF-NOTES: ~9,000).
+pub const MAX_NESTING: usize = 3_000;
+
+/// Stack size of the threads that parse and analyse files.
+pub const STACK_SIZE: usize = 64 * 1024 * 1024;
+
+/// Why a file yields no syntax tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseFailure {
+    pub rule: &'static str,
+    pub span: Span,
+    pub message: String,
+}
+
+/// Reads a file as UTF-8 source text, without its byte-order mark.
+pub fn read_source(path: &Path) -> Result<String, ParseFailure> {
+    let bytes = std::fs::read(path).map_err(|e| ParseFailure {
+        rule: IO_ERROR,
+        span: Span {
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+        },
+        message: format!("cannot read {}: {e}", path.display()),
+    })?;
+    decode(bytes)
+}
+
+/// Decodes bytes as UTF-8, pointing at the first invalid byte otherwise.
+pub fn decode(bytes: Vec<u8>) -> Result<String, ParseFailure> {
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..'\u{feff}'.len_utf8());
+            }
+            Ok(text)
+        }
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let before = &bytes[..valid];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let line_start = before
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1);
+            let column = String::from_utf8_lossy(&before[line_start..])
+                .chars()
+                .count()
+                + 1;
+            Err(ParseFailure {
+                rule: IO_ERROR,
+                span: Span {
+                    line,
+                    column,
+                    end_line: line,
+                    end_column: column + 1,
+                },
+                message: format!(
+                    "file is not valid UTF-8 (byte 0x{:02x} at offset {valid}); Rust source must be UTF-8",
+                    bytes[valid]
+                ),
+            })
+        }
+    }
+}
+
+/// The deepest bracket nesting in `text`, ignoring comments, strings and
+/// character literals well enough to bound recursion.
+pub fn nesting_depth(text: &str) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let (mut depth, mut max, mut max_line, mut line) = (0usize, 0usize, 1usize, 1usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => line += 1,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    } else if bytes[i] == b'\n' {
+                        line += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    max = depth;
+                    max_line = line;
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    (max, max_line)
+}
+
+/// Parses source text into a syntax tree.
+pub fn parse(text: &str) -> Result<syn::File, ParseFailure> {
+    let (depth, line) = nesting_depth(text);
+    if depth > MAX_NESTING {
+        return Err(ParseFailure {
+            rule: SYNTAX_ERROR,
+            span: Span {
+                line,
+                column: 1,
+                end_line: line,
+                end_column: 1,
+            },
+            message: format!(
+                "brackets nest {depth} levels deep here; blocklint analyses files nested up to {MAX_NESTING} levels"
+            ),
+        });
+    }
+    syn::parse_file(text).map_err(|e| {
+        let start = e.span().start();
+        let end = e.span().end();
+        let line = start.line.max(1);
+        ParseFailure {
+            rule: SYNTAX_ERROR,
+            span: Span {
+                line,
+                column: start.column + 1,
+                end_line: end.line.max(line),
+                end_column: end.column + 1,
+            },
+            message: format!("cannot parse this file: {e}"),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_is_stripped_and_bad_bytes_located() {
+        assert_eq!(
+            decode(b"\xef\xbb\xbffn main() {}".to_vec()).unwrap(),
+            "fn main() {}"
+        );
+        let err = decode(b"fn a() {}\nfn \xff() {}".to_vec()).unwrap_err();
+        assert_eq!((err.span.line, err.span.column), (2, 4));
+        assert!(err.message.contains("0xff"));
+    }
+
+    #[test]
+    fn syntax_error_has_a_location() {
+        let err = parse("fn main() {\n    let = ;\n}\n").unwrap_err();
+        assert_eq!(err.rule, SYNTAX_ERROR);
+        assert_eq!(err.span.line, 2);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let text = format!("fn f() {{ {}1{} }}", "(".repeat(10_000), ")".repeat(10_000));
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("nest"), "{}", err.message);
+        assert_eq!(nesting_depth("// ((((\nlet s = \"(((\";").0, 0);
+    }
+}

@@ -1,0 +1,360 @@
+//! Rendering findings: rustc-style human diagnostics (codespan-reporting),
+//! one-line `short`, and `json`.
+//!
+//! Architecture invariant: this module sees only `model` types and source
+//! text. It knows nothing of syn or of how a finding was found.
+
+use crate::model::{Finding, Severity, Span};
+use codespan_reporting::diagnostic::{Diagnostic, Label, Severity as CsSeverity};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream, WriteColor};
+use codespan_reporting::term::{self, Config};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Short,
+    Json,
+}
+
+/// The numbers for the closing summary line.
+#[derive(Debug, Clone, Copy)]
+pub struct Totals {
+    pub files: usize,
+    pub seconds: f64,
+}
+
+/// Writes findings to `out` in `format`.
+pub fn render(
+    format: Format,
+    findings: &[Finding],
+    sources: &HashMap<PathBuf, Arc<str>>,
+    totals: Totals,
+    color: ColorChoice,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => {
+            let mut out = StandardStream::stdout(color);
+            render_human(&mut out, findings, sources)?;
+            writeln!(out, "{}", summary_line(findings, totals))
+        }
+        Format::Short => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(render_short(findings).as_bytes())
+        }
+        Format::Json => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", render_json(findings))
+        }
+    }
+}
+
+/// `checked 12 files in 0.03s: 3 findings (2 warnings, 1 error)`.
+pub fn summary_line(findings: &[Finding], totals: Totals) -> String {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut parts = Vec::new();
+    for (severity, word) in [
+        (Severity::Error, "error"),
+        (Severity::Warning, "warning"),
+        (Severity::Note, "note"),
+    ] {
+        let n = count(severity);
+        if n > 0 {
+            parts.push(plural(n, word));
+        }
+    }
+    let detail = if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    };
+    format!(
+        "blocklint: checked {} in {:.2}s: {}{detail}",
+        plural(totals.files, "file"),
+        totals.seconds,
+        plural(findings.len(), "finding")
+    )
+}
+
+pub fn render_short(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        out.push_str(&format!(
+            "{}:{}:{}: {}: {}\n",
+            f.path.display(),
+            f.span.line,
+            f.span.column,
+            f.rule,
+            f.message
+        ));
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    severity: Severity,
+    path: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
+    callee: Option<&'a str>,
+    context: Option<&'a str>,
+    help: Option<&'a str>,
+    via: Vec<JsonStep<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonStep<'a> {
+    function: &'a str,
+    calls: &'a str,
+    path: String,
+    line: usize,
+    column: usize,
+}
+
+pub fn render_json(findings: &[Finding]) -> String {
+    let items: Vec<JsonFinding<'_>> = findings
+        .iter()
+        .map(|f| JsonFinding {
+            rule: &f.rule,
+            severity: f.severity,
+            path: f.path.display().to_string(),
+            line: f.span.line,
+            column: f.span.column,
+            end_line: f.span.end_line,
+            end_column: f.span.end_column,
+            message: &f.message,
+            callee: f.callee.as_deref(),
+            context: f.context.as_ref().map(|c| c.description.as_str()),
+            help: f.help.as_deref(),
+            via: f
+                .via
+                .iter()
+                .map(|s| JsonStep {
+                    function: &s.function,
+                    calls: &s.calls,
+                    path: s.path.display().to_string(),
+                    line: s.line,
+                    column: s.column,
+                })
+                .collect(),
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).expect("findings serialise")
+}
+
+/// rustc-style diagnostics: the call underlined, the async context labelled,
+/// `help:` and the transitive chain as notes.
+pub fn render_human(
+    out: &mut dyn WriteColor,
+    findings: &[Finding],
+    sources: &HashMap<PathBuf, Arc<str>>,
+) -> std::io::Result<()> {
+    let mut files = SimpleFiles::new();
+    let mut ids = HashMap::new();
+    let config = Config::default();
+    for finding in findings {
+        let id = sources.get(&finding.path).map(|text| {
+            *ids.entry(finding.path.clone()).or_insert_with(|| {
+                files.add(
+                    finding.path.display().to_string(),
+                    LineIndexed::new(text.clone()),
+                )
+            })
+        });
+        let severity = match finding.severity {
+            Severity::Error => CsSeverity::Error,
+            Severity::Warning => CsSeverity::Warning,
+            Severity::Note => CsSeverity::Note,
+        };
+        let mut diagnostic = Diagnostic::new(severity)
+            .with_code(finding.rule.clone())
+            .with_message(finding.message.clone());
+        let mut notes = Vec::new();
+        match id {
+            Some(id) => {
+                let source = files.get(id).map(|f| f.source().clone()).ok();
+                let range = |span: Span| source.as_ref().map_or(0..0, |s| s.range(span));
+                let primary = if finding.via.is_empty() {
+                    match &finding.callee {
+                        Some(_) => "blocks the executor thread".to_string(),
+                        None => String::new(),
+                    }
+                } else {
+                    format!(
+                        "reaches `{}`",
+                        finding.callee.as_deref().unwrap_or("a blocking call")
+                    )
+                };
+                let mut labels =
+                    vec![Label::primary(id, range(finding.span)).with_message(primary)];
+                if let Some(context) = &finding.context
+                    && context.span.line != 0
+                {
+                    labels.push(
+                        Label::secondary(id, range(context.span))
+                            .with_message(context.description.clone()),
+                    );
+                }
+                diagnostic = diagnostic.with_labels(labels);
+            }
+            None => notes.push(format!(
+                "at {}:{}:{}",
+                finding.path.display(),
+                finding.span.line,
+                finding.span.column
+            )),
+        }
+        if let Some(help) = &finding.help {
+            notes.push(format!("help: {help}"));
+        }
+        for step in &finding.via {
+            notes.push(format!(
+                "note: {} calls {} at {}:{}:{}",
+                step.function,
+                step.calls,
+                step.path.display(),
+                step.line,
+                step.column
+            ));
+        }
+        diagnostic = diagnostic.with_notes(notes);
+        term::emit_to_write_style(out, &config, &files, &diagnostic)
+            .map_err(std::io::Error::other)?;
+    }
+    Ok(())
+}
+
+/// Source text with its line starts, to turn line/column spans into the
+/// byte ranges codespan wants.
+#[derive(Clone)]
+struct LineIndexed {
+    text: Arc<str>,
+    starts: Vec<usize>,
+}
+
+impl LineIndexed {
+    fn new(text: Arc<str>) -> LineIndexed {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndexed { text, starts }
+    }
+
+    fn offset(&self, line: usize, column: usize) -> usize {
+        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let end = self.starts.get(line).copied().unwrap_or(self.text.len());
+        let line_text = &self.text[start..end];
+        let within = line_text
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(line_text.len(), |(i, _)| i);
+        start + within
+    }
+
+    fn range(&self, span: Span) -> std::ops::Range<usize> {
+        let start = self.offset(span.line, span.column);
+        let end = self
+            .offset(span.end_line.max(span.line), span.end_column)
+            .max(start);
+        start..end
+    }
+}
+
+impl AsRef<str> for LineIndexed {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ContextLabel;
+
+    fn finding() -> Finding {
+        Finding {
+            rule: "blocking-fs".into(),
+            severity: Severity::Warning,
+            path: "src/main.rs".into(),
+            span: Span {
+                line: 2,
+                column: 13,
+                end_line: 2,
+                end_column: 36,
+            },
+            message: "blocking call to `std::fs::read_to_string` in async fn handler".into(),
+            callee: Some("std::fs::read_to_string".into()),
+            context: Some(ContextLabel {
+                description: "async fn handler".into(),
+                span: Span {
+                    line: 1,
+                    column: 10,
+                    end_line: 1,
+                    end_column: 17,
+                },
+            }),
+            help: Some("use `tokio::fs::read_to_string(..).await` instead".into()),
+            via: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn human_output_points_at_call_and_context() {
+        let text: Arc<str> =
+            "async fn handler() {\n    let s = std::fs::read_to_string(\"a\");\n}\n".into();
+        let sources = HashMap::from([(PathBuf::from("src/main.rs"), text)]);
+        let mut buffer = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
+        render_human(&mut buffer, &[finding()], &sources).unwrap();
+        let shown = String::from_utf8(buffer.into_inner()).unwrap();
+        assert!(shown.contains("warning[blocking-fs]"), "{shown}");
+        assert!(
+            shown.contains("^^^^^^^^^^^^^^^^^^^^^^^ blocks the executor thread"),
+            "{shown}"
+        );
+        assert!(shown.contains("------- async fn handler"), "{shown}");
+        assert!(
+            shown.contains("= help: use `tokio::fs::read_to_string(..).await` instead"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn json_has_the_spec_fields() {
+        let value: serde_json::Value = serde_json::from_str(&render_json(&[finding()])).unwrap();
+        let item = &value[0];
+        for key in [
+            "rule",
+            "severity",
+            "path",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "message",
+            "callee",
+            "context",
+            "help",
+            "via",
+        ] {
+            assert!(item.get(key).is_some(), "missing {key}");
+        }
+        assert_eq!(item["severity"], "warning");
+        assert_eq!(
+            render_short(&[finding()]),
+            "src/main.rs:2:13: blocking-fs: blocking call to `std::fs::read_to_string` in async fn handler\n"
+        );
+    }
+}

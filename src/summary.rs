@@ -1,0 +1,260 @@
+//! Per-file summaries: what the analysis needs to know about one file, with
+//! the syntax tree thrown away.
+//!
+//! A summary is produced by `collect` from one parsed file, independently of
+//! every other file, and is the only thing the crate-wide analysis reads
+//! (rust-analyzer's `ItemTree` idea). Paths inside a summary are relative to
+//! the file: they start with `$mod` (the file's module, not yet known while
+//! the file is collected) or `$crate`, and are rebased by `rebase` once the
+//! module tree is known.
+
+use crate::model::Span;
+use crate::types::Ty;
+
+/// A type as far as local evidence tells it, evaluated later against the
+/// crate-wide index (struct fields and function return types may live in other
+/// files).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TyExpr {
+    Known(Ty),
+    /// `(a, b)` built from expressions.
+    Tuple(Vec<TyExpr>),
+    /// The value of calling the function at one of these paths, with the
+    /// type of the first argument (for `BufReader::new(file)`).
+    CallResult {
+        candidates: Vec<String>,
+        first_arg: Option<Box<TyExpr>>,
+    },
+    /// The value of calling `name` on a receiver.
+    MethodResult {
+        receiver: Box<TyExpr>,
+        name: String,
+    },
+    Field {
+        base: Box<TyExpr>,
+        field: String,
+    },
+    TupleElement {
+        base: Box<TyExpr>,
+        index: usize,
+    },
+    Unknown,
+}
+
+/// What is being called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callee {
+    /// A path call; candidates in order of preference (a glob import gives
+    /// several). Empty when the name is a local variable.
+    Path(Vec<String>),
+    Method {
+        receiver: TyExpr,
+        name: String,
+    },
+    /// `for x in value`: iterating a blocking receiver blocks.
+    Iterate(TyExpr),
+}
+
+/// One call in a function body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallSite {
+    pub callee: Callee,
+    pub span: Span,
+    /// The source text of the callee as written (`fs::read`, `rx.recv`).
+    pub text: String,
+    pub awaited: bool,
+    /// Index into `FileSummary::contexts` of the innermost async context
+    /// around the call, if any.
+    pub async_context: Option<usize>,
+    /// Calls (indices into the same function's `calls`) whose closure
+    /// argument contains this call, innermost last, counted from the
+    /// innermost async context (or the function body). If any of them turns
+    /// out to be an offload call, this call runs on another thread.
+    pub guards: Vec<usize>,
+    /// Names of the enclosing function's parameters passed as arguments: a
+    /// function that passes its closure parameter on to an offload call is
+    /// itself an offload function.
+    pub forwarded_params: Vec<String>,
+    /// Whether any argument is a closure (candidate for offloading).
+    pub has_closure_arg: bool,
+}
+
+/// An async context: an async fn, async block or async closure (or a
+/// current-thread entry point, see `flavor`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsyncContext {
+    pub description: String,
+    pub span: Span,
+}
+
+/// Which tokio runtime flavour an entry point (`#[tokio::main]`,
+/// `#[tokio::test]`) runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    CurrentThread,
+    MultiThread,
+}
+
+/// One function or method, with every call in its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FnSummary {
+    /// `$mod::Type::name` or `$mod::name`.
+    pub path: String,
+    pub name: String,
+    pub is_async: bool,
+    pub span: Span,
+    pub params: Vec<(String, TyExpr)>,
+    pub returns: TyExpr,
+    /// Set for `#[tokio::main]` and `#[tokio::test]` entry points.
+    pub flavor: Option<Flavor>,
+    pub calls: Vec<CallSite>,
+}
+
+/// `mod name;` (or an inline `mod name { }`) declared in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModDecl {
+    /// Inline modules this declaration sits in, outermost first.
+    pub inline_parents: Vec<String>,
+    pub name: String,
+    /// `#[path = ".."]`.
+    pub path_attr: Option<String>,
+    /// `false` for `mod name { .. }`.
+    pub external: bool,
+}
+
+/// A `use` at module level: `$mod::alias` names `target`; with `glob`, every
+/// name of `target` is visible in `module`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UseAlias {
+    pub module: String,
+    pub name: String,
+    pub target: String,
+    pub glob: bool,
+}
+
+/// Everything the crate-wide analysis needs from one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileSummary {
+    pub functions: Vec<FnSummary>,
+    pub contexts: Vec<AsyncContext>,
+    /// `(struct path, field name, field type)`.
+    pub fields: Vec<(String, String, TyExpr)>,
+    /// Paths of structs, enums and type aliases declared here.
+    pub types: Vec<String>,
+    pub uses: Vec<UseAlias>,
+    pub mods: Vec<ModDecl>,
+    /// `(first line, last line)` of every `fn`, `impl`, `trait` and `mod`
+    /// item, attributes included, so an item-level suppression comment can
+    /// cover the whole item.
+    pub item_lines: Vec<(usize, usize)>,
+}
+
+impl FileSummary {
+    /// Rewrites every file-relative path once the file's module path
+    /// (`mycrate::storage`) and crate name are known.
+    pub fn rebase(&mut self, module: &str, crate_name: &str) {
+        let fix = |s: &mut String| *s = rebase_path(s, module, crate_name);
+        for f in &mut self.functions {
+            fix(&mut f.path);
+            for (_, ty) in &mut f.params {
+                rebase_ty(ty, module, crate_name);
+            }
+            rebase_ty(&mut f.returns, module, crate_name);
+            for call in &mut f.calls {
+                match &mut call.callee {
+                    Callee::Path(candidates) => candidates.iter_mut().for_each(fix),
+                    Callee::Method { receiver, .. } => rebase_ty(receiver, module, crate_name),
+                    Callee::Iterate(ty) => rebase_ty(ty, module, crate_name),
+                }
+            }
+        }
+        for (path, _, ty) in &mut self.fields {
+            fix(path);
+            rebase_ty(ty, module, crate_name);
+        }
+        self.types.iter_mut().for_each(fix);
+        for u in &mut self.uses {
+            fix(&mut u.module);
+            fix(&mut u.target);
+        }
+    }
+}
+
+fn rebase_ty(ty: &mut TyExpr, module: &str, crate_name: &str) {
+    match ty {
+        TyExpr::Known(t) => rebase_known(t, module, crate_name),
+        TyExpr::Tuple(items) => items
+            .iter_mut()
+            .for_each(|t| rebase_ty(t, module, crate_name)),
+        TyExpr::CallResult {
+            candidates,
+            first_arg,
+        } => {
+            candidates
+                .iter_mut()
+                .for_each(|c| *c = rebase_path(c, module, crate_name));
+            if let Some(arg) = first_arg {
+                rebase_ty(arg, module, crate_name);
+            }
+        }
+        TyExpr::MethodResult { receiver, .. } => rebase_ty(receiver, module, crate_name),
+        TyExpr::Field { base, .. } | TyExpr::TupleElement { base, .. } => {
+            rebase_ty(base, module, crate_name)
+        }
+        TyExpr::Unknown => {}
+    }
+}
+
+fn rebase_known(ty: &mut Ty, module: &str, crate_name: &str) {
+    match ty {
+        Ty::Path { path, args } => {
+            *path = rebase_path(path, module, crate_name);
+            args.iter_mut()
+                .for_each(|a| rebase_known(a, module, crate_name));
+        }
+        Ty::Tuple(items) => items
+            .iter_mut()
+            .for_each(|a| rebase_known(a, module, crate_name)),
+    }
+}
+
+/// `$mod::a::super::b` with module `c::m` becomes `c::m::b`; `$crate::x`
+/// becomes `c::x`. Other paths are returned unchanged.
+pub fn rebase_path(path: &str, module: &str, crate_name: &str) -> String {
+    let replaced = if let Some(rest) = path.strip_prefix("$mod") {
+        format!("{module}{rest}")
+    } else if let Some(rest) = path.strip_prefix("$crate") {
+        format!("{crate_name}{rest}")
+    } else {
+        return path.to_string();
+    };
+    let mut out: Vec<&str> = Vec::new();
+    for seg in replaced.split("::") {
+        if seg == "super" && out.len() > 1 {
+            out.pop();
+        } else if seg != "super" {
+            out.push(seg);
+        }
+    }
+    out.join("::")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rebase_resolves_super_and_crate() {
+        assert_eq!(
+            rebase_path("$mod::super::util::f", "app::net::tcp", "app"),
+            "app::net::util::f"
+        );
+        assert_eq!(
+            rebase_path("$crate::config::load", "app::net", "app"),
+            "app::config::load"
+        );
+        assert_eq!(rebase_path("std::fs::read", "app", "app"), "std::fs::read");
+        // `super` at the crate root has nowhere to go: keep the root.
+        assert_eq!(rebase_path("$mod::super::f", "app", "app"), "app::f");
+    }
+}
