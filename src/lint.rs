@@ -233,11 +233,10 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
             let Some(mut summary) = summaries[i].take() else {
                 continue;
             };
-            let module = modules
-                .get(&inputs[i].source.absolute)
-                .cloned()
-                .unwrap_or_else(|| info.name.clone());
-            summary.rebase(&module, &info.name);
+            match modules.get(&inputs[i].source.absolute) {
+                Some(place) => summary.rebase(&place.module, &place.crate_root),
+                None => summary.rebase(&info.name, &info.name),
+            }
             analysed.push(AnalysedFile {
                 display: inputs[i].source.display.clone(),
                 runtime: info.runtime,

@@ -7,7 +7,17 @@ use crate::summary::ModDecl;
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
-/// Module paths for `files` of one crate. `mods` gives each file's module
+/// Where a file sits: its module path, and the path `crate::` means in it.
+/// A package's binaries, tests and examples are crates of their own: their
+/// roots get a namespace under the package's name (`app::bin@server`), so
+/// that two binaries' same-named functions never meet in the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub module: String,
+    pub crate_root: String,
+}
+
+/// Places `files` of one crate. `mods` gives each file's module
 /// declarations; `roots` are the crate's root files. Files no root reaches
 /// get a path from their place in the folder layout.
 pub fn module_paths(
@@ -15,20 +25,25 @@ pub fn module_paths(
     crate_root: &Path,
     roots: &[PathBuf],
     files: &[(PathBuf, &[ModDecl])],
-) -> HashMap<PathBuf, String> {
+) -> HashMap<PathBuf, Placement> {
     let decls: HashMap<&Path, &[ModDecl]> = files.iter().map(|(p, d)| (p.as_path(), *d)).collect();
-    let mut assigned: HashMap<PathBuf, String> = HashMap::new();
-    let mut queue: VecDeque<(PathBuf, String, bool)> = VecDeque::new();
-    for root in roots {
+    let mut assigned: HashMap<PathBuf, Placement> = HashMap::new();
+    let mut queue: VecDeque<(PathBuf, String, bool, String)> = VecDeque::new();
+    let mut ordered: Vec<&PathBuf> = roots.iter().collect();
+    // The library first: a file reached from both the library and a binary
+    // belongs to the library's namespace.
+    ordered.sort_by_key(|r| !r.ends_with("src/lib.rs"));
+    for root in ordered {
         if decls.contains_key(root.as_path()) {
-            queue.push_back((root.clone(), crate_name.to_string(), true));
+            let namespace = root_namespace(crate_name, crate_root, root);
+            queue.push_back((root.clone(), namespace.clone(), true, namespace));
         }
     }
-    while let Some((file, module, is_root)) = queue.pop_front() {
+    while let Some((file, module, is_root, namespace)) = queue.pop_front() {
         if assigned.contains_key(&file) {
             continue;
         }
-        assigned.insert(file.clone(), module.clone());
+        assigned.insert(file.clone(), Placement { module: module.clone(), crate_root: namespace.clone() });
         let Some(mods) = decls.get(file.as_path()) else {
             continue;
         };
@@ -63,7 +78,7 @@ pub fn module_paths(
             for candidate in candidates {
                 let candidate = normalize(&candidate);
                 if decls.contains_key(candidate.as_path()) {
-                    queue.push_back((candidate, child_module.clone(), false));
+                    queue.push_back((candidate, child_module.clone(), false, namespace.clone()));
                     break;
                 }
             }
@@ -71,10 +86,26 @@ pub fn module_paths(
     }
     for (file, _) in files {
         if !assigned.contains_key(file) {
-            assigned.insert(file.clone(), layout_module(crate_name, crate_root, file));
+            let module = layout_module(crate_name, crate_root, file);
+            assigned.insert(file.clone(), Placement { module, crate_root: crate_name.to_string() });
         }
     }
     assigned
+}
+
+/// The library is the package's name; every other root is a namespace
+/// below it named after its file (`app::bin@server`, `app::test@api`).
+fn root_namespace(crate_name: &str, crate_root: &Path, root: &Path) -> String {
+    let relative = root.strip_prefix(crate_root).unwrap_or(root);
+    if relative == Path::new("src/lib.rs") {
+        return crate_name.to_string();
+    }
+    let label: Vec<String> = relative
+        .with_extension("")
+        .iter()
+        .map(|p| p.to_string_lossy().replace(|c: char| !c.is_alphanumeric() && c != '_', "_"))
+        .collect();
+    format!("{crate_name}::bin@{}", label.join("_"))
 }
 
 /// `src/a/b.rs` -> `crate::a::b`, `src/a/mod.rs` -> `crate::a`; anything
@@ -152,9 +183,11 @@ mod tests {
             (root.join("src/orphan/x.rs"), &[][..]),
         ];
         let paths = module_paths("app", &root, &[root.join("src/main.rs")], &files);
-        assert_eq!(paths[&root.join("src/util/paths.rs")], "app::util::paths");
-        assert_eq!(paths[&root.join("src/old/io.rs")], "app::legacy");
-        assert_eq!(paths[&root.join("src/net/deep.rs")], "app::net::deep");
-        assert_eq!(paths[&root.join("src/orphan/x.rs")], "app::orphan::x");
+        let module = |p: &str| paths[&root.join(p)].module.clone();
+        assert_eq!(module("src/util/paths.rs"), "app::bin@src_main::util::paths");
+        assert_eq!(module("src/old/io.rs"), "app::bin@src_main::legacy");
+        assert_eq!(module("src/net/deep.rs"), "app::bin@src_main::net::deep");
+        assert_eq!(paths[&root.join("src/util/paths.rs")].crate_root, "app::bin@src_main");
+        assert_eq!(module("src/orphan/x.rs"), "app::orphan::x");
     }
 }
