@@ -184,6 +184,7 @@ impl<'a> Index<'a> {
             || self.types.contains(path)
             || self.rules.function(path).is_some()
             || self.rules.is_offload_path(path)
+            || self.rules.knows_path(path)
         {
             return Some(path.to_string());
         }

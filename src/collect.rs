@@ -211,7 +211,16 @@ impl<'a> Collector<'a> {
                 }
             }
             Item::Enum(e) => self.summary.types.push(format!("{module}::{}", e.ident)),
-            Item::Type(t) => self.summary.types.push(format!("{module}::{}", t.ident)),
+            Item::Type(t) => match self.type_expr(&t.ty) {
+                // `type Conn = rusqlite::Connection;` names the target type.
+                TyExpr::Known(Ty::Path { path, .. }) => self.summary.uses.push(UseAlias {
+                    module: module.to_string(),
+                    name: t.ident.to_string(),
+                    target: path,
+                    glob: false,
+                }),
+                _ => self.summary.types.push(format!("{module}::{}", t.ident)),
+            },
             _ => {}
         }
     }
@@ -608,6 +617,19 @@ impl<'a> Collector<'a> {
                 .parse2(tokens)
             });
         if let Ok(exprs) = parsed {
+            // `write!(w, ..)` is `w.write_fmt(..)`: blocking when `w` is a
+            // std file or socket.
+            if matches!(name.as_str(), "write" | "writeln")
+                && let Some(target) = exprs.first()
+            {
+                let receiver = self.expr_type(target);
+                let span = span_of(mac.path.span());
+                let callee = Callee::Method {
+                    receiver,
+                    name: "write_fmt".into(),
+                };
+                self.record_call(callee, span, format!("{name}!"), false, &[]);
+            }
             for expr in exprs.iter() {
                 self.awaiting = awaits;
                 self.visit_expr(expr);
@@ -994,5 +1016,160 @@ pub fn span_of(span: proc_macro2::Span) -> Span {
         column: start.column + 1,
         end_line: end.line,
         end_column: end.column + 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `(callee text, line, in an async context, number of closure guards,
+    /// awaited)` for every call in `source`.
+    fn calls(source: &str) -> Vec<(String, usize, bool, usize, bool)> {
+        let file: syn::File = syn::parse_str(source).unwrap();
+        let rules = RuleSet::builtin().unwrap();
+        let summary = collect(&file, &ExternNames::default(), &rules);
+        let mut out: Vec<_> = summary
+            .functions
+            .iter()
+            .flat_map(|f| f.calls.iter())
+            .map(|c| {
+                (
+                    c.text.clone(),
+                    c.span.line,
+                    c.async_context.is_some(),
+                    c.guards.len(),
+                    c.awaited,
+                )
+            })
+            .collect();
+        out.sort_by_key(|c| c.1);
+        out
+    }
+
+    #[test]
+    fn async_contexts_and_their_exits() {
+        let found = calls(
+            "async fn a() {\n\
+                 read();\n\
+                 fn nested() { read(); }\n\
+                 let c = || read();\n\
+                 spawn_blocking(move || read());\n\
+                 async { read() };\n\
+                 spawn_blocking(|| async { read() });\n\
+             }\n\
+             fn sync() { let f = async move |x| read(); read(); }\n",
+        );
+        let by_line = |line: usize| {
+            found
+                .iter()
+                .filter(|c| c.1 == line && c.0 == "read")
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert!(by_line(2)[0].2, "async fn body");
+        assert!(!by_line(3)[0].2, "a nested fn leaves the async context");
+        assert_eq!(
+            (by_line(4)[0].2, by_line(4)[0].3),
+            (true, 0),
+            "a closure run inline stays async"
+        );
+        assert_eq!(
+            (by_line(5)[0].2, by_line(5)[0].3),
+            (true, 1),
+            "a closure argument is guarded by its call"
+        );
+        assert!(by_line(6)[0].2, "async block");
+        assert_eq!(
+            (by_line(7)[0].2, by_line(7)[0].3),
+            (true, 0),
+            "an async block resets the guards"
+        );
+        let sync_line: Vec<_> = by_line(9);
+        assert_eq!(
+            sync_line.iter().filter(|c| c.2).count(),
+            1,
+            "async closure in a sync fn"
+        );
+        assert_eq!(
+            sync_line.iter().filter(|c| !c.2).count(),
+            1,
+            "plain sync code"
+        );
+    }
+
+    #[test]
+    fn awaited_calls_and_macro_arguments() {
+        let found = calls(
+            "async fn a() {\n\
+                 fetch().await;\n\
+                 (fetch()).await;\n\
+                 println!(\"{}\", load());\n\
+                 tokio::join!(fetch(), other());\n\
+                 tokio::select! { v = fetch() => { load(); } else => {} }\n\
+                 let v = vec![load(); 3];\n\
+                 let s = \"load()\"; // load()\n\
+             }\n\
+             macro_rules! m { () => { load() }; }\n",
+        );
+        let at = |line: usize| {
+            found
+                .iter()
+                .filter(|c| c.1 == line)
+                .map(|c| (c.0.as_str(), c.4))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(at(2), [("fetch", true)]);
+        assert_eq!(at(3), [("fetch", true)]);
+        assert_eq!(at(4), [("load", false)]);
+        assert_eq!(at(5), [("fetch", true), ("other", true)]);
+        assert_eq!(at(6), [("fetch", true), ("load", false)]);
+        assert_eq!(at(7), [("load", false)]);
+        assert!(
+            at(8).is_empty() && at(10).is_empty(),
+            "strings, comments and macro_rules! bodies are not code"
+        );
+    }
+
+    #[test]
+    fn receiver_evidence_is_recorded() {
+        let file: syn::File = syn::parse_str(
+            "use std::sync::mpsc::Receiver;\n\
+             async fn a(rx: Receiver<u8>, p: &std::path::Path) {\n\
+                 let (tx, rx2) = std::sync::mpsc::channel();\n\
+                 rx.recv(); rx2.recv(); p.exists(); unknown().recv();\n\
+             }\n",
+        )
+        .unwrap();
+        let rules = RuleSet::builtin().unwrap();
+        let summary = collect(&file, &ExternNames::default(), &rules);
+        let receivers: Vec<&TyExpr> = summary.functions[0]
+            .calls
+            .iter()
+            .filter_map(|c| match &c.callee {
+                Callee::Method { receiver, .. } => Some(receiver),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            receivers[0],
+            &TyExpr::Known(Ty::Path {
+                path: "std::sync::mpsc::Receiver".into(),
+                args: vec![Ty::path("u8")]
+            })
+        );
+        assert!(matches!(
+            receivers[1],
+            TyExpr::TupleElement { index: 1, .. }
+        ));
+        assert_eq!(receivers[2], &TyExpr::Known(Ty::path("std::path::Path")));
+        // Evaluated later against the index: an unknown function types nothing.
+        assert!(matches!(
+            receivers[3],
+            TyExpr::CallResult {
+                first_arg: None,
+                ..
+            }
+        ));
     }
 }

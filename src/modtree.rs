@@ -43,7 +43,13 @@ pub fn module_paths(
         if assigned.contains_key(&file) {
             continue;
         }
-        assigned.insert(file.clone(), Placement { module: module.clone(), crate_root: namespace.clone() });
+        assigned.insert(
+            file.clone(),
+            Placement {
+                module: module.clone(),
+                crate_root: namespace.clone(),
+            },
+        );
         let Some(mods) = decls.get(file.as_path()) else {
             continue;
         };
@@ -87,7 +93,13 @@ pub fn module_paths(
     for (file, _) in files {
         if !assigned.contains_key(file) {
             let module = layout_module(crate_name, crate_root, file);
-            assigned.insert(file.clone(), Placement { module, crate_root: crate_name.to_string() });
+            assigned.insert(
+                file.clone(),
+                Placement {
+                    module,
+                    crate_root: crate_name.to_string(),
+                },
+            );
         }
     }
     assigned
@@ -103,7 +115,10 @@ fn root_namespace(crate_name: &str, crate_root: &Path, root: &Path) -> String {
     let label: Vec<String> = relative
         .with_extension("")
         .iter()
-        .map(|p| p.to_string_lossy().replace(|c: char| !c.is_alphanumeric() && c != '_', "_"))
+        .map(|p| {
+            p.to_string_lossy()
+                .replace(|c: char| !c.is_alphanumeric() && c != '_', "_")
+        })
         .collect();
     format!("{crate_name}::bin@{}", label.join("_"))
 }
@@ -184,10 +199,16 @@ mod tests {
         ];
         let paths = module_paths("app", &root, &[root.join("src/main.rs")], &files);
         let module = |p: &str| paths[&root.join(p)].module.clone();
-        assert_eq!(module("src/util/paths.rs"), "app::bin@src_main::util::paths");
+        assert_eq!(
+            module("src/util/paths.rs"),
+            "app::bin@src_main::util::paths"
+        );
         assert_eq!(module("src/old/io.rs"), "app::bin@src_main::legacy");
         assert_eq!(module("src/net/deep.rs"), "app::bin@src_main::net::deep");
-        assert_eq!(paths[&root.join("src/util/paths.rs")].crate_root, "app::bin@src_main");
+        assert_eq!(
+            paths[&root.join("src/util/paths.rs")].crate_root,
+            "app::bin@src_main"
+        );
         assert_eq!(module("src/orphan/x.rs"), "app::orphan::x");
     }
 }
