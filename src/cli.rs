@@ -1,15 +1,23 @@
 //! The command line: argument parsing and wiring of the library's pieces.
 //! Both binaries (`blocklint` and `cargo-blocklint`) end up here.
 
+use crate::baseline::Baseline;
+use crate::config::{self, Overrides, Request};
 use crate::lint::{Options, lint};
-use crate::report::{self, Format, Totals};
+use crate::model::Severity;
+use crate::report::{self, Context, Format, RuleDoc, Totals};
 use crate::rules::RuleSet;
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use codespan_reporting::term::termcolor::ColorChoice;
-use std::io::{IsTerminal, Read};
-use std::path::PathBuf;
+use crate::workspace::{self, Selection, Workspace};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
+
+/// The program name `cargo-blocklint` passes: `cargo blocklint` reads
+/// cargo's flags the way cargo does (`--exclude` names packages).
+pub const CARGO_NAME: &str = "cargo blocklint";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -63,6 +71,10 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
+    /// cargo's spelling of the format, for editors: `json` (any `json-*`)
+    /// is `--format cargo-json`; also `short` and `human`.
+    #[arg(long, value_name = "FMT", value_parser = message_format)]
+    message_format: Option<Format>,
     /// When to colour human output.
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
@@ -76,6 +88,34 @@ struct CheckArgs {
     /// Rules to disable (comma-separated or repeated).
     #[arg(long, value_delimiter = ',')]
     ignore: Vec<String>,
+    /// Leave out files and folders matching this glob (repeatable); a glob
+    /// without `/` matches any path component.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Same as `--exclude GLOB` (for `cargo blocklint`, where `--exclude`
+    /// names packages as in cargo).
+    #[arg(long, value_name = "GLOB", hide = true)]
+    exclude_path: Vec<String>,
+    /// Report a rule at this level: `RULE=error|warning|note` (comma-
+    /// separated or repeated).
+    #[arg(long, value_name = "RULE=LEVEL", value_delimiter = ',')]
+    severity: Vec<String>,
+    /// Leave test code out: `#[test]`/`#[tokio::test]` functions,
+    /// `#[cfg(test)]` items and modules, and `tests/` folders.
+    #[arg(long)]
+    skip_tests: bool,
+    /// Read configuration from this file only (a blocklint.toml, or a
+    /// Cargo.toml with a `[workspace.metadata.blocklint]` or
+    /// `[package.metadata.blocklint]` table).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Report only findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record today's findings in this baseline file (by rule, file,
+    /// enclosing function and callee, not by line) and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "with_clippy"])]
+    write_baseline: Option<PathBuf>,
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j')]
     jobs: Option<usize>,
@@ -83,12 +123,65 @@ struct CheckArgs {
     /// unsaved buffers), in the context of that file's crate.
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+    /// Path to the Cargo.toml of the workspace or package to check.
+    #[arg(long, value_name = "PATH", help_heading = "Package Selection")]
+    manifest_path: Option<PathBuf>,
+    /// Package to check (repeatable; `name`, `name@version` or a glob).
+    #[arg(
+        long,
+        short = 'p',
+        value_name = "SPEC",
+        help_heading = "Package Selection"
+    )]
+    package: Vec<String>,
+    /// Check every member of the workspace.
+    #[arg(long, alias = "all", help_heading = "Package Selection")]
+    workspace: bool,
+    /// Also run `cargo clippy --message-format json` and pass its messages
+    /// through before ours (with `--message-format json`), so that one
+    /// on-save command serves rust-analyzer.
+    #[arg(long)]
+    with_clippy: bool,
+}
+
+fn message_format(text: &str) -> Result<Format, String> {
+    let first = text.split(',').next().unwrap_or(text);
+    if first.starts_with("json") {
+        Ok(Format::CargoJson)
+    } else {
+        match first {
+            "short" => Ok(Format::Short),
+            "human" => Ok(Format::Human),
+            _ => Err(format!(
+                "`{text}` is not a message format: use json, short or human"
+            )),
+        }
+    }
 }
 
 /// Runs the CLI on `args` (program name first) and returns the exit code:
 /// 0 clean, 1 findings, 2 the run failed.
 pub fn run(args: Vec<String>) -> ExitCode {
-    let cli = match Cli::try_parse_from(args) {
+    let is_cargo = args.first().is_some_and(|a| a == CARGO_NAME);
+    let mut command = Cli::command();
+    if is_cargo {
+        command = command
+            .name(CARGO_NAME)
+            .bin_name(CARGO_NAME)
+            .mut_arg("exclude", |a| {
+                a.value_name("SPEC")
+                    .help("Exclude packages from --workspace (as cargo's --exclude)")
+                    .help_heading("Package Selection")
+            })
+            .mut_arg("exclude_path", |a| {
+                a.hide(false)
+                    .help("Leave out files and folders matching this glob (repeatable)")
+            });
+    }
+    let parsed = command
+        .try_get_matches_from(args)
+        .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -99,7 +192,7 @@ pub fn run(args: Vec<String>) -> ExitCode {
             };
         }
     };
-    let rules = match RuleSet::builtin() {
+    let mut rules = match RuleSet::builtin() {
         Ok(rules) => rules,
         Err(errors) => {
             for e in errors {
@@ -111,19 +204,46 @@ pub fn run(args: Vec<String>) -> ExitCode {
     match cli.command {
         Some(Command::Rules { format }) => list_rules(&rules, format),
         Some(Command::Rule { id, callees }) => show_rule(&rules, &id, callees),
-        None => check(cli.check, &rules),
+        None => check(cli.check, &mut rules, is_cargo),
     }
 }
 
-fn check(args: CheckArgs, rules: &RuleSet) -> ExitCode {
-    for id in args.select.iter().chain(&args.ignore) {
-        if id != "all" && rules.rule(id).is_none() {
-            let hint = closest(id, rules.rules().iter().map(|r| r.id.as_str()))
-                .map(|c| format!(" (did you mean `{c}`?)"))
-                .unwrap_or_default();
-            eprintln!("error: unknown rule `{id}`{hint}; `blocklint rules` lists them");
+fn check(args: CheckArgs, rules: &mut RuleSet, is_cargo: bool) -> ExitCode {
+    let format = args.message_format.unwrap_or(args.format);
+    let color = color_choice(args.color, std::io::stdout().is_terminal());
+    let error_color = color_choice(args.color, std::io::stderr().is_terminal());
+    if args.with_clippy && format != Format::CargoJson {
+        eprintln!(
+            "error: --with-clippy passes clippy's JSON messages through, so it needs --message-format json"
+        );
+        return ExitCode::from(2);
+    }
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(e) => {
+            eprintln!("error: cannot read the current folder: {e}");
             return ExitCode::from(2);
         }
+    };
+    let selection = Selection {
+        manifest_path: args.manifest_path.clone(),
+        packages: args.package.clone(),
+        workspace: args.workspace,
+        exclude: if is_cargo {
+            args.exclude.clone()
+        } else {
+            Vec::new()
+        },
+    };
+    let mut excludes = args.exclude_path.clone();
+    if !is_cargo {
+        excludes.extend(args.exclude.iter().cloned());
+    }
+    if selection.is_given() && (!args.paths.is_empty() || args.stdin_filename.is_some()) {
+        eprintln!(
+            "error: --manifest-path, --package and --workspace select whole packages; give them no paths"
+        );
+        return ExitCode::from(2);
     }
     let stdin = match &args.stdin_filename {
         Some(path) => {
@@ -136,18 +256,121 @@ fn check(args: CheckArgs, rules: &RuleSet) -> ExitCode {
         }
         None => None,
     };
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
+
+    // `cargo blocklint` without paths (or any run with cargo's selection
+    // flags) asks cargo for the workspace; without a Cargo.toml it lints
+    // the current folder like `blocklint`.
+    let wants_metadata =
+        selection.is_given() || (is_cargo && args.paths.is_empty() && stdin.is_none());
+    let mut ws: Option<Workspace> = None;
+    if wants_metadata {
+        let manifest = selection
+            .manifest_path
+            .clone()
+            .or_else(|| workspace::find_manifest(&cwd));
+        match manifest {
+            Some(manifest) => match workspace::load(&manifest, &selection) {
+                Ok(loaded) => ws = Some(loaded),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            },
+            None if selection.is_given() => {
+                eprintln!(
+                    "error: could not find `Cargo.toml` in {} or any parent folder",
+                    cwd.display()
+                );
+                return ExitCode::from(2);
+            }
+            None => {}
+        }
+    }
+    let paths: Vec<PathBuf> = match &ws {
+        Some(w) => w
+            .source_paths()
+            .iter()
+            .map(|p| workspace::relative_to(p, &cwd))
+            .collect(),
+        None if args.paths.is_empty() => vec![PathBuf::from(".")],
+        None => args.paths.clone(),
     };
+    let named: Vec<PathBuf> = match &stdin {
+        Some((path, _)) => vec![path.clone()],
+        None => paths.clone(),
+    };
+    let root = match &ws {
+        Some(w) => w.root.clone(),
+        None => {
+            let first = workspace::absolute_path(&cwd, &named[0]);
+            let start = if first.is_dir() {
+                first
+            } else {
+                first.parent().map(Path::to_path_buf).unwrap_or(cwd.clone())
+            };
+            config::find_root(&start)
+        }
+    };
+    let package_manifests = match &ws {
+        Some(w) => w.selected().map(|p| p.manifest_path.clone()).collect(),
+        None => config::package_manifests(&named, &root),
+    };
+
+    let request = Request {
+        explicit: args.config.clone(),
+        root: root.clone(),
+        packages: package_manifests,
+    };
+    let overrides = Overrides {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        exclude: excludes,
+        severity: args.severity.clone(),
+        skip_tests: args.skip_tests,
+    };
+    let loaded = match config::load(&request, &overrides, rules) {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            let mut err = StandardStream::stderr(error_color);
+            for e in &errors {
+                let _ = e.render(&mut err);
+            }
+            let _ = writeln!(
+                err,
+                "error: stopping: {} configuration error{}",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let rules: &RuleSet = rules;
+    let mut settings = loaded.settings;
+    if let Some(w) = &ws {
+        settings.skip_folders(w.unselected_nested_roots());
+    }
     let options = Options {
         paths,
-        select: args.select,
-        ignore: args.ignore,
+        select: settings.run_select(&args.select),
+        ignore: args.ignore.clone(),
         jobs: args.jobs,
         stdin,
+        settings,
     };
+
+    // clippy runs while we lint; its output is read afterwards.
+    let clippy = if args.with_clippy {
+        match spawn_clippy(&selection, &cwd) {
+            Ok(child) => Some(child),
+            Err(e) => {
+                eprintln!("error: cannot run `cargo clippy`: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
+
     let started = Instant::now();
     let result = match lint(&options, rules) {
         Ok(result) => result,
@@ -156,32 +379,198 @@ fn check(args: CheckArgs, rules: &RuleSet) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let color = match args.color {
-        Color::Always => ColorChoice::Always,
-        Color::Never => ColorChoice::Never,
-        Color::Auto if std::io::stdout().is_terminal() => ColorChoice::Auto,
-        Color::Auto => ColorChoice::Never,
+    let mut findings = result.findings;
+    if let Some(file) = &args.write_baseline {
+        let baseline = Baseline::of(&findings, file);
+        if let Err(e) = std::fs::write(file, baseline.to_json()) {
+            eprintln!("error: cannot write the baseline {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+        eprintln!(
+            "blocklint: recorded {} finding{} in {}",
+            baseline.len(),
+            if baseline.len() == 1 { "" } else { "s" },
+            file.display()
+        );
+        return ExitCode::SUCCESS;
+    }
+    if let Some(file) = &args.baseline {
+        match Baseline::read(file) {
+            Ok(baseline) => {
+                let (fresh, known) = baseline.new_findings(findings);
+                findings = fresh;
+                if known > 0 {
+                    eprintln!(
+                        "blocklint: {known} finding{} recorded in {} not shown",
+                        if known == 1 { "" } else { "s" },
+                        file.display()
+                    );
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+
+    let upstream_failed = match clippy {
+        Some(child) => match pass_through(child) {
+            Ok(ok) => !ok,
+            Err(e) => {
+                eprintln!("error: cannot read `cargo clippy`'s output: {e}");
+                true
+            }
+        },
+        None => false,
+    };
+    let context = Context {
+        packages: match &ws {
+            Some(w) => w.members.clone(),
+            None if format == Format::CargoJson => packages_of(&findings, &cwd),
+            None => Vec::new(),
+        },
+        rules: rule_docs(rules, &loaded.custom_rules),
+        repository_root: Some(repository_root(&root)),
+        upstream_failed,
     };
     let totals = Totals {
         files: result.files_checked,
         seconds: started.elapsed().as_secs_f64(),
     };
-    if let Err(e) = report::render(
-        args.format,
-        &result.findings,
-        &result.sources,
-        totals,
-        color,
-    ) && e.kind() != std::io::ErrorKind::BrokenPipe
+    if let Err(e) = report::render_with(format, &findings, &result.sources, totals, color, &context)
+        && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln!("error: cannot write the report: {e}");
         return ExitCode::from(2);
     }
-    if result.findings.is_empty() || args.exit_zero {
+    if (findings.is_empty() && !upstream_failed) || args.exit_zero {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
+}
+
+fn color_choice(color: Color, is_terminal: bool) -> ColorChoice {
+    match color {
+        Color::Always => ColorChoice::Always,
+        Color::Never => ColorChoice::Never,
+        Color::Auto if is_terminal => ColorChoice::Auto,
+        Color::Auto => ColorChoice::Never,
+    }
+}
+
+/// Starts `cargo clippy --message-format json` with the same package
+/// selection; its diagnostics go to our standard output (`pass_through`),
+/// its progress to our standard error.
+fn spawn_clippy(selection: &Selection, cwd: &Path) -> std::io::Result<std::process::Child> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command
+        .args(["clippy", "--message-format=json"])
+        .current_dir(cwd);
+    if let Some(manifest) = &selection.manifest_path {
+        command.arg("--manifest-path").arg(manifest);
+    }
+    for package in &selection.packages {
+        command.args(["--package", package]);
+    }
+    if selection.workspace {
+        command.arg("--workspace");
+    }
+    for package in &selection.exclude {
+        command.args(["--exclude", package]);
+    }
+    command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+}
+
+/// Copies clippy's messages to standard output, except its
+/// `build-finished` line (ours closes the stream). Returns whether clippy
+/// succeeded.
+fn pass_through(mut child: std::process::Child) -> std::io::Result<bool> {
+    let mut ok = true;
+    if let Some(stdout) = child.stdout.take() {
+        let mut out = std::io::stdout().lock();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line?;
+            let finished = serde_json::from_str::<serde_json::Value>(&line)
+                .ok()
+                .filter(|v| v["reason"] == "build-finished");
+            match finished {
+                Some(v) => ok &= v["success"].as_bool().unwrap_or(false),
+                None => writeln!(out, "{line}")?,
+            }
+        }
+    }
+    Ok(child.wait()?.success() && ok)
+}
+
+/// The packages of the files with findings, read from their manifests
+/// (a plain run does not ask cargo).
+fn packages_of(findings: &[crate::model::Finding], cwd: &Path) -> Vec<workspace::Package> {
+    let mut manifests: Vec<PathBuf> = Vec::new();
+    for finding in findings {
+        let absolute = workspace::absolute_path(cwd, &finding.path);
+        if let Some(manifest) = absolute.parent().and_then(workspace::find_manifest)
+            && !manifests.contains(&manifest)
+        {
+            manifests.push(manifest);
+        }
+    }
+    manifests
+        .iter()
+        .filter_map(|m| workspace::package_from_manifest(m))
+        .collect()
+}
+
+/// The checkout's root: the nearest folder at or above `root` holding
+/// `.git`, else `root`.
+fn repository_root(root: &Path) -> PathBuf {
+    root.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(root)
+        .to_path_buf()
+}
+
+fn rule_docs(rules: &RuleSet, custom: &[config::CustomRule]) -> Vec<RuleDoc> {
+    let mut docs: Vec<RuleDoc> = rules
+        .rules()
+        .iter()
+        .map(|r| RuleDoc {
+            id: r.id.clone(),
+            summary: r.summary.clone(),
+            doc: r.doc.clone(),
+            severity: r.severity,
+        })
+        .collect();
+    for rule in custom {
+        let summary = rule
+            .message
+            .clone()
+            .unwrap_or_else(|| "a blocking call named in the configuration".into());
+        let mut doc = format!(
+            "{summary}\n\nDefined by `extend-blocking` in the configuration; covers {}.\n",
+            rule.paths
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if let Some(help) = &rule.help {
+            doc.push_str(&format!("\n{help}\n"));
+        }
+        docs.push(RuleDoc {
+            id: rule.id.clone(),
+            summary,
+            doc,
+            severity: Severity::Warning,
+        });
+    }
+    docs
 }
 
 fn list_rules(rules: &RuleSet, format: ListFormat) -> ExitCode {
@@ -252,7 +641,8 @@ pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .map(|(_, c)| c)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -2,8 +2,10 @@
 //! code, without compiling the crate. See ARCHITECTURE.md for the data flow.
 
 pub mod analysis;
+pub mod baseline;
 pub mod cli;
 pub mod collect;
+pub mod config;
 pub mod discover;
 pub mod lint;
 pub mod manifest;
@@ -16,3 +18,4 @@ pub mod rules;
 pub mod summary;
 pub mod suppress;
 pub mod types;
+pub mod workspace;

@@ -28,6 +28,11 @@ pub struct Options {
     pub jobs: Option<usize>,
     /// Source text for one path, read from standard input by the CLI.
     pub stdin: Option<(PathBuf, String)>,
+    /// Configuration and command-line choices applied around the analysis
+    /// (`allow`) and to its findings (exclusions, per-scope selection,
+    /// per-file ignores, test code, severities). The default changes
+    /// nothing.
+    pub settings: crate::config::Settings,
 }
 
 /// The outcome of a run: findings plus the source texts the reporter
@@ -245,6 +250,7 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
             targets.push(inputs[i].target);
         }
     }
+    options.settings.prepare(&mut analysed, rules);
     let target_paths: HashSet<&Path> = analysed
         .iter()
         .zip(&targets)
@@ -263,6 +269,9 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
     let raw = suppress::apply(raw, &result.sources, &item_lines, rules);
     findings.extend(raw);
     findings.retain(|f| !options.ignore.contains(&f.rule));
+    options
+        .settings
+        .apply(&mut findings, &result.sources, &item_lines, rules);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.callee == b.callee);
     result.findings = findings;

@@ -1,5 +1,7 @@
 //! Rendering findings: rustc-style human diagnostics (codespan-reporting),
-//! one-line `short`, and `json`.
+//! one-line `short`, and `json`; for tools, cargo's JSON messages
+//! (`cargo_json`), SARIF (`sarif`), GitHub workflow commands (`github`) and
+//! JSON lines (`json_lines`).
 //!
 //! Architecture invariant: this module sees only `model` types and source
 //! text. It knows nothing of syn or of how a finding was found.
@@ -15,12 +17,50 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub mod cargo_json;
+pub mod github;
+pub mod json_lines;
+pub mod sarif;
+
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Human,
     Short,
     Json,
+    /// cargo's `--message-format json`: one `compiler-message` line per
+    /// finding and a closing `build-finished` line (rust-analyzer).
+    CargoJson,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions workflow commands (`::warning file=..::msg`).
+    Github,
+    /// One JSON object per line, the `json` format's elements.
+    JsonLines,
+}
+
+/// What the machine formats need besides the findings: the packages the
+/// files belong to, the rules' documentation, and where the repository
+/// starts. Plain data, filled in by the CLI.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub packages: Vec<crate::workspace::Package>,
+    pub rules: Vec<RuleDoc>,
+    /// SARIF and GitHub paths are relative to it (the checkout's root).
+    pub repository_root: Option<std::path::PathBuf>,
+    /// A command run before ours (`--with-clippy`) failed: the closing
+    /// `build-finished` line says so.
+    pub upstream_failed: bool,
+}
+
+/// One rule as the machine formats describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleDoc {
+    pub id: String,
+    pub summary: String,
+    /// Markdown.
+    pub doc: String,
+    pub severity: Severity,
 }
 
 /// The numbers for the closing summary line.
@@ -38,6 +78,25 @@ pub fn render(
     totals: Totals,
     color: ColorChoice,
 ) -> std::io::Result<()> {
+    render_with(
+        format,
+        findings,
+        sources,
+        totals,
+        color,
+        &Context::default(),
+    )
+}
+
+/// `render`, with the context the machine formats use.
+pub fn render_with(
+    format: Format,
+    findings: &[Finding],
+    sources: &HashMap<PathBuf, Arc<str>>,
+    totals: Totals,
+    color: ColorChoice,
+    context: &Context,
+) -> std::io::Result<()> {
     match format {
         Format::Human => {
             let mut out = StandardStream::stdout(color);
@@ -51,6 +110,25 @@ pub fn render(
         Format::Json => {
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", render_json(findings))
+        }
+        Format::CargoJson => {
+            let mut out = std::io::stdout().lock();
+            for line in cargo_json::messages(findings, sources, context) {
+                writeln!(out, "{line}")?;
+            }
+            writeln!(out, "{}", cargo_json::build_finished(findings, context))
+        }
+        Format::Sarif => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", sarif::render(findings, context))
+        }
+        Format::Github => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(github::render(findings, context).as_bytes())
+        }
+        Format::JsonLines => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(json_lines::render(findings).as_bytes())
         }
     }
 }
