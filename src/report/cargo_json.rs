@@ -120,7 +120,12 @@ fn diagnostic(
         .rules
         .iter()
         .find(|r| r.id == finding.rule)
-        .map(|r| r.doc.clone());
+        .map(|r| {
+            format!(
+                "{}\n\n`blocklint rule {}` prints the rule's documentation.",
+                r.summary, r.id
+            )
+        });
     json!({
         "$message_type": "diagnostic",
         "message": finding.message,
