@@ -215,6 +215,9 @@ pub struct Settings {
     allow: HashSet<String>,
     /// Messages of `extend-blocking` entries, by callee path.
     messages: HashMap<String, String>,
+    /// Paths of `extend-blocking` entries, for calls into a binary
+    /// target's own functions (see `prepare`).
+    extended: HashSet<String>,
     /// Rule ids defined by configuration (on by default).
     custom_rules: HashSet<String>,
     /// Folders never reported (members nested in a selected member's
@@ -247,19 +250,41 @@ impl Settings {
         self.custom_rules.iter()
     }
 
-    /// Before the crate-wide analysis: an allowed crate-local sync
-    /// function is not taken to block, so calls of it are not transitive
-    /// findings. Its own sync calls are made opaque; calls that could make
-    /// it an offload wrapper (closure arguments, offload APIs, forwarded
-    /// parameters to non-blocking paths) are kept so that offloading still
-    /// works through it.
+    /// Before the crate-wide analysis, on the summaries:
+    ///
+    /// - An allowed crate-local sync function is not taken to block, so
+    ///   calls of it are not transitive findings. Its own sync calls are
+    ///   made opaque; calls that could make it an offload wrapper (closure
+    ///   arguments, offload APIs, forwarded parameters to non-blocking
+    ///   paths) are kept so that offloading still works through it.
+    /// - The functions of a binary, test or example target live in a
+    ///   namespace of their own (`app::bin@src_main::db::query`); users
+    ///   write them as the target's code does (`app::db::query`). Calls of
+    ///   such a function listed in `extend-blocking` are renamed to the
+    ///   configured path, which the rule set knows.
     pub fn prepare(&self, files: &mut [AnalysedFile], rules: &RuleSet) {
-        if self.allow.is_empty() {
+        if self.allow.is_empty() && self.extended.is_empty() {
             return;
         }
         for file in files {
             for function in &mut file.summary.functions {
-                if function.is_async || !self.allow.contains(&function.path) {
+                if !self.extended.is_empty() {
+                    for call in &mut function.calls {
+                        if let Callee::Path(candidates) = &mut call.callee {
+                            for candidate in candidates.iter_mut() {
+                                let plain = without_target_namespace(candidate);
+                                if plain != *candidate && self.extended.contains(&plain) {
+                                    *candidate = plain;
+                                }
+                            }
+                        }
+                    }
+                }
+                if function.is_async
+                    || !self
+                        .allow
+                        .contains(&without_target_namespace(&function.path))
+                {
                     continue;
                 }
                 for call in &mut function.calls {
@@ -369,6 +394,15 @@ impl Settings {
             None => true,
         }
     }
+}
+
+/// `app::bin@src_main::db::query` -> `app::db::query`: a path as the
+/// target's own code names it.
+fn without_target_namespace(path: &str) -> String {
+    path.split("::")
+        .filter(|segment| !segment.starts_with("bin@"))
+        .collect::<Vec<_>>()
+        .join("::")
 }
 
 fn absolute_from(cwd: &Path, path: &Path) -> PathBuf {
@@ -1229,6 +1263,7 @@ pub fn load(
 
     // Additions to the rule set.
     let mut messages = HashMap::new();
+    let mut extended = HashSet::new();
     let mut allow = HashSet::new();
     for table in &all_tables {
         for entry in &table.extend_blocking {
@@ -1247,6 +1282,7 @@ pub fn load(
             if let Some(message) = &entry.message {
                 messages.insert(entry.path.text.clone(), message.clone());
             }
+            extended.insert(entry.path.text.clone());
         }
         for path in &table.extend_offload {
             rules.add_offload_path(path.text.clone());
@@ -1326,6 +1362,7 @@ pub fn load(
         packages: scopes,
         allow,
         messages,
+        extended,
         custom_rules: custom.iter().map(|c| c.id.clone()).collect(),
         skip_dirs: Vec::new(),
         widened,

@@ -75,6 +75,8 @@ pub fn find_manifest(start: &Path) -> Option<PathBuf> {
 /// Runs `cargo metadata --no-deps` for the workspace of `manifest` and
 /// applies the package selection. Errors are messages for the user.
 pub fn load(manifest: &Path, selection: &Selection) -> Result<Workspace, String> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let manifest = &absolute_path(&cwd, manifest);
     let mut command = MetadataCommand::new();
     command.no_deps().manifest_path(manifest);
     if let Some(parent) = manifest.parent().filter(|p| !p.as_os_str().is_empty()) {
