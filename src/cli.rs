@@ -96,8 +96,8 @@ struct CheckArgs {
     /// names packages as in cargo).
     #[arg(long, value_name = "GLOB", hide = true)]
     exclude_path: Vec<String>,
-    /// Report a rule at this level: `RULE=error|warning|note` (comma-
-    /// separated or repeated).
+    /// Report a rule at this level: `RULE=error|warning|note`
+    /// (comma-separated or repeated).
     #[arg(long, value_name = "RULE=LEVEL", value_delimiter = ',')]
     severity: Vec<String>,
     /// Leave test code out: `#[test]`/`#[tokio::test]` functions,

@@ -25,8 +25,11 @@ pub mod sarif;
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// rustc-style diagnostics with the source quoted.
     Human,
+    /// One line per finding: `path:line:col: rule: message`.
     Short,
+    /// One JSON array of findings.
     Json,
     /// cargo's `--message-format json`: one `compiler-message` line per
     /// finding and a closing `build-finished` line (rust-analyzer).
