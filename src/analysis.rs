@@ -6,7 +6,9 @@
 //! findings.
 
 use crate::model::{ChainStep, ContextLabel, Finding};
-use crate::rules::{Blocking, Returns, RuleSet, Runtime};
+use crate::rules::{
+    ARGUMENT_PLACEHOLDER, Blocking, ELEMENT_PLACEHOLDER, Returns, RuleSet, Runtime,
+};
 use crate::summary::{CallSite, Callee, FileSummary, Flavor, FnSummary, TyExpr};
 use crate::types::Ty;
 use std::collections::{HashMap, HashSet};
@@ -59,6 +61,7 @@ struct Index<'a> {
     types: HashSet<&'a str>,
     aliases: HashMap<String, &'a str>,
     globs: HashMap<&'a str, Vec<&'a str>>,
+    canonical_memo: std::cell::RefCell<HashMap<String, Option<String>>>,
 }
 
 /// Runs the analysis over every file of the run.
@@ -139,6 +142,7 @@ impl<'a> Index<'a> {
             types: HashSet::new(),
             aliases: HashMap::new(),
             globs: HashMap::new(),
+            canonical_memo: Default::default(),
         };
         for (file_idx, file) in files.iter().enumerate() {
             for (fn_idx, function) in file.summary.functions.iter().enumerate() {
@@ -175,11 +179,28 @@ impl<'a> Index<'a> {
     }
 
     /// Follows `use` re-exports until the path names something known: a
-    /// function or type of the run, or a callee of the rule data.
+    /// function or type of the run, or a callee of the rule data. Memoised:
+    /// glob re-exports (`use super::*` in every module) would otherwise make
+    /// the search exponential; a path being explored counts as unknown, which
+    /// also ends cycles between globs.
     fn canonical(&self, path: &str, depth: usize) -> Option<String> {
+        if let Some(known) = self.canonical_memo.borrow().get(path) {
+            return known.clone();
+        }
         if depth > 8 {
             return None;
         }
+        self.canonical_memo
+            .borrow_mut()
+            .insert(path.to_string(), None);
+        let found = self.canonical_uncached(path, depth);
+        self.canonical_memo
+            .borrow_mut()
+            .insert(path.to_string(), found.clone());
+        found
+    }
+
+    fn canonical_uncached(&self, path: &str, depth: usize) -> Option<String> {
         if self.functions.contains_key(path)
             || self.types.contains(path)
             || self.rules.function(path).is_some()
@@ -249,7 +270,13 @@ impl<'a> Index<'a> {
                 let path = receiver.path_str()?.to_string();
                 if let Some(info) = self.rules.method(&path, name) {
                     return match info.returns.as_ref()? {
-                        Returns::Ty(t) => Some(self.normalize(t.clone())),
+                        Returns::Ty(t) => {
+                            let element = receiver
+                                .first_arg()
+                                .cloned()
+                                .unwrap_or_else(|| Ty::path("_"));
+                            Some(self.normalize(t.substitute(ELEMENT_PLACEHOLDER, &element)))
+                        }
                         Returns::Element => {
                             receiver.first_arg().cloned().map(|t| self.normalize(t))
                         }
@@ -288,7 +315,12 @@ impl<'a> Index<'a> {
         let path = self.canonical_or_same(candidate);
         if let Some(info) = self.rules.function(&path) {
             return match info.returns.as_ref()? {
-                Returns::Ty(t) => Some(self.normalize(t.clone())),
+                Returns::Ty(t) => {
+                    let argument = first_arg
+                        .and_then(|a| self.eval(a, depth + 1))
+                        .unwrap_or_else(|| Ty::path("_"));
+                    Some(self.normalize(t.substitute(ARGUMENT_PLACEHOLDER, &argument)))
+                }
                 Returns::FirstArgument => self.eval(first_arg?, depth + 1),
                 Returns::Element => None,
             };
@@ -321,6 +353,15 @@ impl<'a> Index<'a> {
         ty
     }
 
+    /// Whether a value of this (evaluated) type does blocking I/O; unknown
+    /// types do not count, so conditional rules stay quiet without evidence.
+    fn is_blocking_io(&self, ty: Option<&Ty>) -> bool {
+        let ty = ty.map(|t| self.normalize(t.clone()));
+        ty.as_ref()
+            .and_then(Ty::path_str)
+            .is_some_and(|path| self.rules.is_blocking_io(path))
+    }
+
     fn is_builtin_offload(&self, call: &CallSite) -> bool {
         match &call.callee {
             Callee::Path(candidates) => candidates
@@ -348,14 +389,14 @@ impl<'a> Index<'a> {
             Callee::Path(candidates) => {
                 for candidate in candidates {
                     let path = self.canonical_or_same(candidate);
-                    if let Some(blocking) =
-                        self.rules.function(&path).and_then(|i| i.blocking.as_ref())
+                    if let Some(info) = self.rules.function(&path)
+                        && let Some(blocking) = info.blocking.as_ref()
                     {
-                        if self
-                            .rules
-                            .function(&path)
-                            .is_some_and(|i| i.current_thread_only)
-                        {
+                        let argument = self.eval(&call.first_argument, 0);
+                        if info.needs_blocking_io && !self.is_blocking_io(argument.as_ref()) {
+                            return CallKind::Other;
+                        }
+                        if info.current_thread_only {
                             return CallKind::CurrentThreadOnly {
                                 blocking,
                                 callee: path,
@@ -376,11 +417,12 @@ impl<'a> Index<'a> {
                 if let Some(ty) = self.eval(receiver, 0)
                     && let Some(path) = ty.path_str()
                 {
-                    if let Some(blocking) = self
-                        .rules
-                        .method(path, name)
-                        .and_then(|i| i.blocking.as_ref())
+                    if let Some(info) = self.rules.method(path, name)
+                        && let Some(blocking) = info.blocking.as_ref()
                     {
+                        if info.needs_blocking_io && !self.is_blocking_io(ty.first_arg()) {
+                            return CallKind::Other;
+                        }
                         return CallKind::Blocking {
                             blocking,
                             callee: format!("{path}::{name}"),
@@ -405,7 +447,7 @@ impl<'a> Index<'a> {
                 {
                     return CallKind::Blocking {
                         blocking,
-                        callee: format!("{path}::iter"),
+                        callee: format!("{path}::into_iter"),
                     };
                 }
                 CallKind::Other

@@ -515,6 +515,7 @@ impl<'a> Collector<'a> {
         let has_closure_arg = args
             .iter()
             .any(|a| matches!(a, Expr::Closure(c) if c.asyncness.is_none()));
+        let first_argument = args.first().map_or(TyExpr::Unknown, |a| self.expr_type(a));
         let site = CallSite {
             callee,
             span,
@@ -524,6 +525,7 @@ impl<'a> Collector<'a> {
             guards: state.guards.clone(),
             forwarded_params,
             has_closure_arg,
+            first_argument,
         };
         let state = self.functions.last_mut()?;
         state.summary.calls.push(site);
@@ -576,7 +578,40 @@ impl<'a> Collector<'a> {
             return;
         };
         let tokens = mac.tokens.clone();
-        if name == "select" {
+        // The macro itself may block (`crossbeam_channel::select!`): it is a
+        // call of its path, matched against the rule data like any other.
+        let segments: Vec<String> = mac
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let candidates = self
+            .resolver
+            .resolve(&segments, mac.path.leading_colon.is_some());
+        let text = format!("{}!", path_text(&mac.path));
+        self.record_call(
+            Callee::Path(candidates),
+            span_of(mac.path.span()),
+            text,
+            false,
+            &[],
+        );
+        if name == "select" || name == "select_biased" {
+            if let Ok(arms) = parse_crossbeam_select.parse2(tokens.clone()) {
+                for arm in arms {
+                    self.push_locals();
+                    for expr in &arm.operands {
+                        self.visit_expr(expr);
+                    }
+                    if let Some(pat) = &arm.pat {
+                        self.bind_pattern(pat, TyExpr::Unknown);
+                    }
+                    self.visit_expr(&arm.body);
+                    self.pop_locals();
+                }
+                return;
+            }
             if let Ok(branches) = parse_select.parse2(tokens) {
                 for branch in branches {
                     self.push_locals();
@@ -859,6 +894,52 @@ fn parse_select(input: ParseStream) -> syn::Result<Vec<SelectBranch>> {
     Ok(branches)
 }
 
+/// An arm of crossbeam's `select!`: `recv(rx) -> msg => body`,
+/// `send(tx, v) -> res => body`, `default => body`, `default(t) => body`.
+struct CrossbeamArm {
+    operands: Vec<Expr>,
+    pat: Option<Pat>,
+    body: Expr,
+}
+
+fn parse_crossbeam_select(input: ParseStream) -> syn::Result<Vec<CrossbeamArm>> {
+    let mut arms = Vec::new();
+    while !input.is_empty() {
+        let kind: syn::Ident = if input.peek(Token![default]) {
+            input.parse::<Token![default]>()?;
+            syn::Ident::new("default", proc_macro2::Span::call_site())
+        } else {
+            input.parse()?
+        };
+        if kind != "recv" && kind != "send" && kind != "default" {
+            return Err(syn::Error::new(kind.span(), "not a crossbeam select arm"));
+        }
+        let mut operands = Vec::new();
+        if input.peek(syn::token::Paren) {
+            let content;
+            syn::parenthesized!(content in input);
+            operands.extend(Punctuated::<Expr, Token![,]>::parse_terminated(&content)?);
+        }
+        let pat = if input.peek(Token![->]) {
+            input.parse::<Token![->]>()?;
+            Some(Pat::parse_single(input)?)
+        } else {
+            None
+        };
+        input.parse::<Token![=>]>()?;
+        let body: Expr = input.parse()?;
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        }
+        arms.push(CrossbeamArm {
+            operands,
+            pat,
+            body,
+        });
+    }
+    Ok(arms)
+}
+
 fn item_name(item: &Item) -> Option<String> {
     Some(
         match item {
@@ -1115,7 +1196,7 @@ mod tests {
         let at = |line: usize| {
             found
                 .iter()
-                .filter(|c| c.1 == line)
+                .filter(|c| c.1 == line && !c.0.ends_with('!'))
                 .map(|c| (c.0.as_str(), c.4))
                 .collect::<Vec<_>>()
         };

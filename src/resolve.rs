@@ -161,13 +161,11 @@ impl<'a> Resolver<'a> {
             _ => {
                 // Uniform paths: a name in the current module (item or
                 // import) comes before an extern crate.
-                let current = self.scopes.last()?;
-                if let Some(target) = current.names.get(first)
-                    && !is_self_binding(target, first)
+                // `use glob::glob;` binds `glob`, but its own path's `glob`
+                // is the crate: a binding never resolves the path it came from.
+                if let Some(target) = self.lookup_name(first)
+                    && !is_own_binding(&target, first)
                 {
-                    return Some(join(target, rest));
-                }
-                if let Some(target) = self.lookup_name(first, false) {
                     return Some(join(&target, rest));
                 }
                 Some(self.extern_path(segments))
@@ -189,8 +187,14 @@ impl<'a> Resolver<'a> {
         if matches!(first, "crate" | "self" | "super" | "Self") {
             return self.keyword_path(first, rest).into_iter().collect();
         }
-        if let Some(target) = self.lookup_name(first, true) {
-            return vec![join(&target, rest)];
+        if let Some(target) = self.lookup_name(first) {
+            // After `use glob::glob;`, `glob::glob_with` names the crate: a
+            // function imported under its crate's name is no module.
+            let crate_named_item =
+                !rest.is_empty() && is_own_binding(&target, first) && self.is_extern_crate(first);
+            if !crate_named_item {
+                return vec![join(&target, rest)];
+            }
         }
         let mut candidates = Vec::new();
         for scope in self.visible_scopes().rev() {
@@ -220,7 +224,7 @@ impl<'a> Resolver<'a> {
     /// Explicit names (items and imports), innermost scope first, stopping
     /// at the nearest module: an inline module does not see its parent's
     /// names.
-    fn lookup_name(&self, name: &str, _value: bool) -> Option<String> {
+    fn lookup_name(&self, name: &str) -> Option<String> {
         for scope in self.visible_scopes().rev() {
             if let Some(target) = scope.names.get(name) {
                 return Some(target.clone());
@@ -290,8 +294,13 @@ impl<'a> Resolver<'a> {
     }
 }
 
-fn is_self_binding(target: &str, name: &str) -> bool {
+/// Whether `target` is what `use name::..;` itself binds: `glob::glob` for
+/// `glob`, `tokio` for `tokio`.
+fn is_own_binding(target: &str, name: &str) -> bool {
     target == name
+        || target
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with("::"))
 }
 
 fn join(base: &str, rest: &[String]) -> String {
@@ -407,6 +416,7 @@ mod tests {
         let mut externs = ExternNames::default();
         externs.renames.insert("tk".into(), "tokio".into());
         externs.deps.insert("tokio".into());
+        externs.deps.insert("glob".into());
         let rules = RuleSet::builtin().unwrap();
         let mut resolver = Resolver::new(&externs, &rules);
         resolver.push_module("$mod".into(), &items, &uses);
@@ -428,6 +438,15 @@ mod tests {
             resolve_in("use tokio::fs;", "fs::read"),
             ["tokio::fs::read"]
         );
+    }
+
+    #[test]
+    fn an_item_named_like_its_crate() {
+        let src = "use glob::{glob, glob_with};";
+        let mut found = resolve_in(src, "glob");
+        found.extend(resolve_in(src, "glob::Pattern"));
+        found.extend(resolve_in(src, "glob_with"));
+        assert_eq!(found, ["glob::glob", "glob::Pattern", "glob::glob_with"]);
     }
 
     #[test]

@@ -86,6 +86,11 @@ struct FunctionEntry {
     /// (`tokio::task::block_in_place`).
     #[serde(default, rename = "current-thread-only")]
     current_thread_only: bool,
+    /// Blocking only when the first argument is a blocking I/O value (a std
+    /// file or socket): `serde_json::from_reader(file)` blocks,
+    /// `serde_json::from_reader(&bytes[..])` does not.
+    #[serde(default, rename = "blocking-io-argument")]
+    blocking_io_argument: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +104,10 @@ struct MethodEntry {
     #[serde(default)]
     iterate: bool,
     instead: Option<Instead>,
+    /// Blocking only when the receiver wraps a blocking I/O value
+    /// (`ZipArchive<File>`, not `ZipArchive<Cursor<Vec<u8>>>`).
+    #[serde(default, rename = "blocking-io-element")]
+    blocking_io_element: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +173,8 @@ pub struct CalleeInfo {
     pub blocking: Option<Blocking>,
     pub returns: Option<Returns>,
     pub current_thread_only: bool,
+    /// See `blocking-io-argument` and `blocking-io-element` in rules/README.md.
+    pub needs_blocking_io: bool,
 }
 
 /// Every rule and callee, indexed for the analysis.
@@ -320,6 +331,7 @@ impl RuleSet {
                     }),
                     returns: returns.clone(),
                     current_thread_only: entry.current_thread_only,
+                    needs_blocking_io: entry.blocking_io_argument,
                 };
                 self.known_paths.insert(path.clone());
                 if self.functions.insert(path.clone(), info).is_some() {
@@ -362,6 +374,7 @@ impl RuleSet {
                     blocking: blocking.clone(),
                     returns: returns.clone(),
                     current_thread_only: false,
+                    needs_blocking_io: entry.blocking_io_element,
                 };
                 if self
                     .methods
@@ -465,6 +478,18 @@ impl RuleSet {
         self.wrappers.contains(ty)
     }
 
+    /// Whether reading or writing a value of this type blocks: a std file,
+    /// socket or stdin, as the method tables say.
+    pub fn is_blocking_io(&self, ty: &str) -> bool {
+        ["read", "read_exact", "read_to_end", "write", "write_all"]
+            .iter()
+            .any(|name| {
+                self.methods
+                    .get(&(ty.to_string(), name.to_string()))
+                    .is_some_and(|info| info.blocking.is_some())
+            })
+    }
+
     /// Whether the data names `path` at all (used to decide what a glob
     /// import such as `use std::fs::*;` brings into scope).
     pub fn knows_path(&self, path: &str) -> bool {
@@ -548,11 +573,23 @@ impl Instead {
     }
 }
 
+/// Stands for the first argument's type inside a `returns` type
+/// (`zip::ZipArchive<$arg>`).
+pub const ARGUMENT_PLACEHOLDER: &str = "__argument__";
+
+/// Stands for the receiver's first generic argument inside a method's
+/// `returns` type (`zip::read::ZipFile<$elem>`).
+pub const ELEMENT_PLACEHOLDER: &str = "__element__";
+
 fn parse_returns(text: &str, method: bool, err: &mut dyn FnMut(String)) -> Option<Returns> {
     match text {
         "$arg" if !method => Some(Returns::FirstArgument),
         "$elem" if method => Some(Returns::Element),
-        _ => match Ty::parse(text) {
+        _ => match Ty::parse(
+            &text
+                .replace("$arg", ARGUMENT_PLACEHOLDER)
+                .replace("$elem", ELEMENT_PLACEHOLDER),
+        ) {
             Some(ty) => Some(Returns::Ty(ty)),
             None => {
                 err(format!("`returns = {text:?}` is not a type"));

@@ -77,6 +77,9 @@ pub struct CallSite {
     pub forwarded_params: Vec<String>,
     /// Whether any argument is a closure (candidate for offloading).
     pub has_closure_arg: bool,
+    /// Evidence for the first argument's type (`serde_json::from_reader`
+    /// blocks only over a std file or socket).
+    pub first_argument: TyExpr,
 }
 
 /// An async context: an async fn, async block or async closure (or a
@@ -161,6 +164,7 @@ impl FileSummary {
             }
             rebase_ty(&mut f.returns, module, crate_name);
             for call in &mut f.calls {
+                rebase_ty(&mut call.first_argument, module, crate_name);
                 match &mut call.callee {
                     Callee::Path(candidates) => candidates.iter_mut().for_each(fix),
                     Callee::Method { receiver, .. } => rebase_ty(receiver, module, crate_name),

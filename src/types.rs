@@ -26,6 +26,26 @@ impl Ty {
         }
     }
 
+    /// Replaces every occurrence of the path `placeholder` by `with`.
+    pub fn substitute(&self, placeholder: &str, with: &Ty) -> Ty {
+        match self {
+            Ty::Path { path, .. } if path == placeholder => with.clone(),
+            Ty::Path { path, args } => Ty::Path {
+                path: path.clone(),
+                args: args
+                    .iter()
+                    .map(|a| a.substitute(placeholder, with))
+                    .collect(),
+            },
+            Ty::Tuple(items) => Ty::Tuple(
+                items
+                    .iter()
+                    .map(|a| a.substitute(placeholder, with))
+                    .collect(),
+            ),
+        }
+    }
+
     pub fn first_arg(&self) -> Option<&Ty> {
         match self {
             Ty::Path { args, .. } => args.first(),
