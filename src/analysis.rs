@@ -5,9 +5,9 @@
 //! cycles and long chains work) and which are offload wrappers, and emits
 //! findings.
 
-use crate::model::{ChainStep, ContextLabel, Finding};
+use crate::model::{Applicability, ChainStep, ContextLabel, Edit, Finding, Fix, Piece, Span};
 use crate::rules::{
-    ARGUMENT_PLACEHOLDER, Blocking, ELEMENT_PLACEHOLDER, Returns, RuleSet, Runtime,
+    ARGUMENT_PLACEHOLDER, Blocking, ELEMENT_PLACEHOLDER, FixTable, Returns, RuleSet, Runtime,
 };
 use crate::summary::{CallSite, Callee, FileSummary, Flavor, FnSummary, TyExpr};
 use crate::types::Ty;
@@ -18,6 +18,8 @@ use std::path::PathBuf;
 pub struct AnalysedFile {
     pub display: PathBuf,
     pub runtime: Runtime,
+    /// The crate's enabled tokio features, for fixes that need one.
+    pub tokio_features: Vec<String>,
     pub summary: FileSummary,
 }
 
@@ -30,6 +32,7 @@ enum CallKind<'r> {
     Blocking {
         blocking: &'r Blocking,
         callee: String,
+        fix: Option<&'r FixTable>,
     },
     /// `tokio::task::block_in_place`: fine on a multi-thread runtime, a
     /// panic on a current-thread one.
@@ -87,9 +90,17 @@ pub fn analyse(files: &[AnalysedFile], rules: &RuleSet) -> Vec<Finding> {
                     let on_current_thread = function.flavor == Some(Flavor::CurrentThread)
                         || current_thread.contains(&id);
                     if on_current_thread && !offloaded(id, call) {
-                        findings.push(
-                            index.direct_finding(file, function, call, blocking, callee, true),
-                        );
+                        findings.push(index.direct_finding(
+                            file,
+                            function,
+                            call,
+                            BlockingCall {
+                                blocking,
+                                callee,
+                                fix: None,
+                            },
+                            true,
+                        ));
                     }
                     continue;
                 }
@@ -97,10 +108,22 @@ pub fn analyse(files: &[AnalysedFile], rules: &RuleSet) -> Vec<Finding> {
                     continue;
                 }
                 match kind {
-                    CallKind::Blocking { blocking, callee } => {
-                        findings.push(
-                            index.direct_finding(file, function, call, blocking, callee, false),
-                        );
+                    CallKind::Blocking {
+                        blocking,
+                        callee,
+                        fix,
+                    } => {
+                        findings.push(index.direct_finding(
+                            file,
+                            function,
+                            call,
+                            BlockingCall {
+                                blocking,
+                                callee,
+                                fix: *fix,
+                            },
+                            false,
+                        ));
                     }
                     CallKind::Local(target) if !index.function(*target).is_async => {
                         if let Some(witness) = witnesses.get(target) {
@@ -405,6 +428,7 @@ impl<'a> Index<'a> {
                         return CallKind::Blocking {
                             blocking,
                             callee: path,
+                            fix: info.fix.as_ref(),
                         };
                     }
                     if let Some(id) = self.functions.get(path.as_str()) {
@@ -426,6 +450,7 @@ impl<'a> Index<'a> {
                         return CallKind::Blocking {
                             blocking,
                             callee: format!("{path}::{name}"),
+                            fix: info.fix.as_ref(),
                         };
                     }
                     if let Some(id) = self.functions.get(format!("{path}::{name}").as_str()) {
@@ -436,6 +461,7 @@ impl<'a> Index<'a> {
                     return CallKind::Blocking {
                         blocking,
                         callee: name.clone(),
+                        fix: None,
                     };
                 }
                 CallKind::Other
@@ -448,6 +474,7 @@ impl<'a> Index<'a> {
                     return CallKind::Blocking {
                         blocking,
                         callee: format!("{path}::into_iter"),
+                        fix: None,
                     };
                 }
                 CallKind::Other
@@ -519,7 +546,9 @@ impl<'a> Index<'a> {
                 continue;
             }
             match kind {
-                CallKind::Blocking { blocking, callee } => {
+                CallKind::Blocking {
+                    blocking, callee, ..
+                } => {
                     let better = best.get(&id).is_none_or(|w| w.length > 1);
                     if better {
                         let witness = BlockWitness {
@@ -626,10 +655,14 @@ impl<'a> Index<'a> {
         file: &AnalysedFile,
         function: &FnSummary,
         call: &CallSite,
-        blocking: &Blocking,
-        callee: &str,
+        target: BlockingCall<'_>,
         current_thread: bool,
     ) -> Finding {
+        let BlockingCall {
+            blocking,
+            callee,
+            fix: fix_table,
+        } = target;
         let context = self.context_label(file, call, function);
         let message = if current_thread {
             format!(
@@ -639,10 +672,33 @@ impl<'a> Index<'a> {
         } else {
             format!("blocking call to `{callee}` in {}", context.description)
         };
-        let help = blocking
+        let mut help = blocking
             .instead
             .for_runtime(file.runtime, callee)
             .map(|alt| help_text(&alt));
+        let fix = if current_thread {
+            None
+        } else {
+            self.fix(file, function, call, &blocking.rule, callee, fix_table)
+        };
+        let mut fix_applicability_downgrade = false;
+        if let Some(missing) = fix.as_ref().and_then(|f| missing_feature(file, f)) {
+            fix_applicability_downgrade = true;
+            let note = format!(
+                "tokio's `{missing}` feature, which the fix needs, is not enabled in Cargo.toml"
+            );
+            help = Some(match help {
+                Some(h) => format!("{h}; {note}"),
+                None => note,
+            });
+        }
+        let fix = fix.map(|planned| {
+            let mut fix = planned.fix;
+            if fix_applicability_downgrade {
+                fix.applicability = Applicability::MaybeIncorrect;
+            }
+            fix
+        });
         Finding {
             rule: blocking.rule.clone(),
             severity: self
@@ -656,7 +712,158 @@ impl<'a> Index<'a> {
             context: Some(context),
             help,
             via: Vec::new(),
+            fix,
         }
+    }
+
+    /// The rewrite for a direct finding: the rule data's fix for the crate's
+    /// runtime, or, failing that, running the call on the blocking pool.
+    /// Nothing where `.await` cannot be added (a plain closure, a macro
+    /// argument).
+    fn fix(
+        &self,
+        file: &AnalysedFile,
+        function: &FnSummary,
+        call: &CallSite,
+        rule: &str,
+        callee: &str,
+        table: Option<&FixTable>,
+    ) -> Option<PlannedFix> {
+        if !call.can_await {
+            return None;
+        }
+        let name = callee.rsplit("::").next().unwrap_or(callee);
+        let end = Span {
+            line: call.call_span.end_line,
+            column: call.call_span.end_column,
+            end_line: call.call_span.end_line,
+            end_column: call.call_span.end_column,
+        };
+        let append_await = Edit {
+            span: end,
+            pieces: vec![Piece::Text(".await".into())],
+        };
+        let Some(spec) = table.and_then(|t| t.for_runtime(file.runtime)) else {
+            return self.offload_fix(file, call, rule);
+        };
+        let edits = if let Some(path) = &spec.path {
+            if !matches!(call.callee, Callee::Path(_)) {
+                return None;
+            }
+            let path = self.shorten(file, function, &path.replace("{name}", name));
+            vec![
+                Edit {
+                    span: call.span,
+                    pieces: vec![Piece::Text(path)],
+                },
+                append_await,
+            ]
+        } else if let Some(root) = &spec.root {
+            let chain = call.chain_root.as_ref()?;
+            let owner = callee.rsplit_once("::").map(|(ty, _)| ty)?;
+            let starts_at_new = chain
+                .candidates
+                .iter()
+                .any(|c| self.canonical_or_same(c) == format!("{owner}::new"));
+            if !starts_at_new {
+                return None;
+            }
+            let root = self.shorten(file, function, root);
+            vec![
+                Edit {
+                    span: chain.span,
+                    pieces: vec![Piece::Text(root)],
+                },
+                append_await,
+            ]
+        } else {
+            let template = spec.template.as_deref()?;
+            let pieces = template_pieces(template, call, name)?;
+            vec![Edit {
+                span: call.call_span,
+                pieces,
+            }]
+        };
+        let message = spec
+            .message
+            .clone()
+            .unwrap_or_else(|| "use the async API".into());
+        Some(PlannedFix {
+            fix: Fix {
+                message,
+                applicability: spec.applicability(),
+                edits,
+                preview: call.call_span,
+            },
+            feature: spec.feature.clone(),
+        })
+    }
+
+    /// The general fallback: hand the call to the runtime's blocking pool.
+    /// Maybe incorrect: the closure must own what it uses.
+    fn offload_fix(&self, file: &AnalysedFile, call: &CallSite, rule: &str) -> Option<PlannedFix> {
+        let offloadable = matches!(
+            rule,
+            "blocking-fs"
+                | "blocking-net"
+                | "blocking-process"
+                | "blocking-http"
+                | "blocking-db"
+                | "blocking-stdio"
+                | "blocking-sleep"
+                | "blocking-cpu"
+        );
+        if !offloadable {
+            return None;
+        }
+        let (before, after) = match file.runtime {
+            Runtime::Tokio => ("tokio::task::spawn_blocking(move || ", ").await?"),
+            Runtime::AsyncStd => ("async_std::task::spawn_blocking(move || ", ").await"),
+            Runtime::Smol => ("smol::unblock(move || ", ").await"),
+            Runtime::Unknown => return None,
+        };
+        let pieces = vec![
+            Piece::Text(before.into()),
+            Piece::Source(call.call_span),
+            Piece::Text(after.into()),
+        ];
+        Some(PlannedFix {
+            fix: Fix {
+                message: "run it on the blocking thread pool (the closure must own what it uses)"
+                    .into(),
+                applicability: Applicability::MaybeIncorrect,
+                edits: vec![Edit {
+                    span: call.call_span,
+                    pieces,
+                }],
+                preview: call.call_span,
+            },
+            feature: None,
+        })
+    }
+
+    /// Writes `path` through an import of the file that already names a
+    /// prefix of it (`use tokio::fs;` makes `tokio::fs::read` `fs::read`).
+    fn shorten(&self, file: &AnalysedFile, function: &FnSummary, path: &str) -> String {
+        let mut best = path.to_string();
+        for u in &file.summary.uses {
+            if u.glob || !function.path.starts_with(&format!("{}::", u.module)) {
+                continue;
+            }
+            let rest = if path == u.target {
+                Some("")
+            } else {
+                path.strip_prefix(&format!("{}::", u.target))
+                    .map(|_| &path[u.target.len()..])
+            };
+            if let Some(rest) = rest {
+                let candidate = format!("{}{rest}", u.name);
+                if candidate.len() < best.len() {
+                    best = candidate;
+                }
+            }
+        }
+        best
     }
 
     fn transitive_finding(
@@ -719,8 +926,53 @@ impl<'a> Index<'a> {
                 "run `{name}` with `{spawn}`, or make it async and replace the blocking call"
             )),
             via,
+            fix: None,
         }
     }
+}
+
+/// What a direct finding is about: the rule data's entry for the callee.
+struct BlockingCall<'a> {
+    blocking: &'a Blocking,
+    callee: &'a str,
+    fix: Option<&'a FixTable>,
+}
+
+/// A fix before the crate's features are checked.
+struct PlannedFix {
+    fix: Fix,
+    feature: Option<String>,
+}
+
+/// The tokio feature a fix needs and the crate lacks; the fix is then only
+/// maybe-incorrect (it would not compile until the feature is added).
+fn missing_feature(file: &AnalysedFile, planned: &PlannedFix) -> Option<String> {
+    let feature = planned.feature.as_ref()?;
+    let has = |f: &str| file.tokio_features.iter().any(|x| x == f);
+    (file.runtime == Runtime::Tokio && !has("full") && !has(feature)).then(|| feature.clone())
+}
+
+/// `{call}`, `{receiver}` and `{name}` in a fix template, as pieces.
+fn template_pieces(template: &str, call: &CallSite, name: &str) -> Option<Vec<Piece>> {
+    let mut pieces = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}')? + open;
+        if open > 0 {
+            pieces.push(Piece::Text(rest[..open].to_string()));
+        }
+        pieces.push(match &rest[open + 1..close] {
+            "call" => Piece::Source(call.call_span),
+            "receiver" => Piece::Source(call.receiver_span?),
+            "name" => Piece::Text(name.to_string()),
+            _ => return None,
+        });
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest.to_string()));
+    }
+    Some(pieces)
 }
 
 /// `app::config::load_config` -> `load_config`; methods keep their type:

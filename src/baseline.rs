@@ -186,6 +186,7 @@ mod tests {
             }),
             help: None,
             via: Vec::new(),
+            fix: None,
         }
     }
 

@@ -123,6 +123,18 @@ struct CheckArgs {
     /// unsaved buffers), in the context of that file's crate.
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+    /// Apply the machine-applicable fixes in place (each file rewritten
+    /// atomically), then report what remains.
+    #[arg(long, help_heading = "Fixes")]
+    fix: bool,
+    /// With --fix or --diff, also apply fixes that may need a hand
+    /// (maybe-incorrect: wrapping in spawn_blocking, client type changes).
+    #[arg(long, help_heading = "Fixes")]
+    unsafe_fixes: bool,
+    /// Print the fixes as a unified diff and change nothing (exit 1 when
+    /// there is something to fix).
+    #[arg(long, help_heading = "Fixes")]
+    diff: bool,
     /// Path to the Cargo.toml of the workspace or package to check.
     #[arg(long, value_name = "PATH", help_heading = "Package Selection")]
     manifest_path: Option<PathBuf>,
@@ -371,14 +383,88 @@ fn check(args: CheckArgs, rules: &mut RuleSet, is_cargo: bool) -> ExitCode {
         None
     };
 
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        eprintln!("error: --unsafe-fixes only applies with --fix or --diff");
+        return ExitCode::from(2);
+    }
     let started = Instant::now();
-    let result = match lint(&options, rules) {
+    let mut result = match lint(&options, rules) {
         Ok(result) => result,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    if args.fix || args.diff {
+        let outcome = crate::fix::plan(&result.findings, &result.sources, args.unsafe_fixes);
+        if args.diff {
+            let mut out = std::io::stdout().lock();
+            for (path, old, new) in &outcome.files {
+                let _ = out.write_all(crate::fix::unified_diff(path, old, new).as_bytes());
+            }
+            eprintln!(
+                "blocklint: {} fix{} would change {} file{}",
+                outcome.fixed,
+                if outcome.fixed == 1 { "" } else { "es" },
+                outcome.files.len(),
+                if outcome.files.len() == 1 { "" } else { "s" }
+            );
+            return if outcome.fixed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            };
+        }
+        if let Some((stdin_path, stdin_text)) = &options.stdin {
+            // Editors pipe a buffer in and read the fixed buffer back.
+            let fixed = outcome
+                .files
+                .iter()
+                .find(|(p, _, _)| p == stdin_path)
+                .map_or(stdin_text.as_str(), |(_, _, new)| new.as_str());
+            let _ = std::io::stdout().lock().write_all(fixed.as_bytes());
+            return ExitCode::SUCCESS;
+        }
+        for (path, _, new) in &outcome.files {
+            if let Err(e) = crate::fix::write_atomically(path, new) {
+                eprintln!(
+                    "error: cannot write the fixed {}: {e}; the file is unchanged",
+                    path.display()
+                );
+                return ExitCode::from(2);
+            }
+        }
+        result = match lint(&options, rules) {
+            Ok(result) => result,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let remaining = result.findings.len();
+        eprintln!(
+            "blocklint: fixed {} finding{} in {} file{}; {remaining} remain{}",
+            outcome.fixed,
+            if outcome.fixed == 1 { "" } else { "s" },
+            outcome.files.len(),
+            if outcome.files.len() == 1 { "" } else { "s" },
+            if remaining == 1 { "s" } else { "" }
+        );
+        let unsafe_left = result
+            .findings
+            .iter()
+            .filter(|f| {
+                f.fix
+                    .as_ref()
+                    .is_some_and(|x| x.applicability == crate::model::Applicability::MaybeIncorrect)
+            })
+            .count();
+        if unsafe_left > 0 && !args.unsafe_fixes {
+            eprintln!(
+                "blocklint: {unsafe_left} more can be fixed with --unsafe-fixes (review them)"
+            );
+        }
+    }
     let mut findings = result.findings;
     if let Some(file) = &args.write_baseline {
         let baseline = Baseline::of(&findings, file);

@@ -9,7 +9,8 @@ use crate::model::Span;
 use crate::resolve::{ExternNames, Resolver, module_bindings};
 use crate::rules::RuleSet;
 use crate::summary::{
-    AsyncContext, CallSite, Callee, FileSummary, Flavor, FnSummary, ModDecl, TyExpr, UseAlias,
+    AsyncContext, CallSite, Callee, ChainRoot, FileSummary, Flavor, FnSummary, ModDecl, TyExpr,
+    UseAlias,
 };
 use crate::types::Ty;
 
@@ -30,6 +31,7 @@ pub fn collect(file: &syn::File, externs: &ExternNames, rules: &RuleSet) -> File
         awaiting: false,
         inline_mods: Vec::new(),
         externs,
+        macro_depth: 0,
     };
     collector.module("$mod".into(), &file.items);
     collector.summary
@@ -41,6 +43,16 @@ struct FnState {
     async_context: Option<usize>,
     guards: Vec<usize>,
     param_names: Vec<String>,
+    /// Plain closures entered since the innermost async context: `.await`
+    /// is not legal inside them, so no fix may add one there.
+    closure_depth: usize,
+}
+
+/// Where the parts of a call sit, for fixes that rewrite it.
+struct CallShape {
+    call: Span,
+    receiver: Option<Span>,
+    chain_root: Option<ChainRoot>,
 }
 
 struct Collector<'a> {
@@ -52,6 +64,8 @@ struct Collector<'a> {
     awaiting: bool,
     inline_mods: Vec<String>,
     externs: &'a ExternNames,
+    /// Inside the re-parsed arguments of a macro call.
+    macro_depth: usize,
 }
 
 /// Method calls that hand back their receiver's value (or the value inside a
@@ -282,6 +296,7 @@ impl<'a> Collector<'a> {
             async_context,
             guards: Vec::new(),
             param_names,
+            closure_depth: 0,
         });
         self.visit_block(block);
         let state = self.functions.pop().expect("pushed above");
@@ -502,6 +517,7 @@ impl<'a> Collector<'a> {
         text: String,
         awaited: bool,
         args: &[&Expr],
+        shape: Option<CallShape>,
     ) -> Option<usize> {
         let state = self.functions.last()?;
         let forwarded_params = args
@@ -516,9 +532,22 @@ impl<'a> Collector<'a> {
             .iter()
             .any(|a| matches!(a, Expr::Closure(c) if c.asyncness.is_none()));
         let first_argument = args.first().map_or(TyExpr::Unknown, |a| self.expr_type(a));
+        let can_await = state.async_context.is_some()
+            && state.closure_depth == 0
+            && self.macro_depth == 0
+            && !awaited;
+        let shape = shape.unwrap_or(CallShape {
+            call: span,
+            receiver: None,
+            chain_root: None,
+        });
         let site = CallSite {
             callee,
             span,
+            call_span: shape.call,
+            receiver_span: shape.receiver,
+            chain_root: shape.chain_root,
+            can_await,
             text,
             awaited,
             async_context: state.async_context,
@@ -566,11 +595,40 @@ impl<'a> Collector<'a> {
         let saved = (
             state.async_context.replace(index),
             std::mem::take(&mut state.guards),
+            std::mem::take(&mut state.closure_depth),
         );
         f(self);
         let state = self.functions.last_mut().expect("still there");
         state.async_context = saved.0;
         state.guards = saved.1;
+        state.closure_depth = saved.2;
+    }
+
+    /// The path call a method chain starts from (`Command::new("ls")` in
+    /// `Command::new("ls").arg("-l").output()`), for fixes that swap it.
+    fn chain_root(&self, receiver: &Expr) -> Option<ChainRoot> {
+        let mut expr = receiver;
+        loop {
+            match expr {
+                Expr::MethodCall(m) => expr = &m.receiver,
+                Expr::Try(t) => expr = &t.expr,
+                Expr::Paren(p) => expr = &p.expr,
+                Expr::Call(call) => {
+                    let Expr::Path(p) = &*call.func else {
+                        return None;
+                    };
+                    if p.qself.is_some() {
+                        return None;
+                    }
+                    let candidates = self.callee_candidates(&p.path);
+                    return Some(ChainRoot {
+                        span: span_of(p.path.span()),
+                        candidates,
+                    });
+                }
+                _ => return None,
+            }
+        }
     }
 
     fn visit_macro_tokens(&mut self, mac: &syn::Macro) {
@@ -596,7 +654,19 @@ impl<'a> Collector<'a> {
             text,
             false,
             &[],
+            None,
         );
+        self.macro_depth += 1;
+        self.visit_macro_arguments(&name, mac, tokens);
+        self.macro_depth -= 1;
+    }
+
+    fn visit_macro_arguments(
+        &mut self,
+        name: &str,
+        mac: &syn::Macro,
+        tokens: proc_macro2::TokenStream,
+    ) {
         if name == "select" || name == "select_biased" {
             if let Ok(arms) = parse_crossbeam_select.parse2(tokens.clone()) {
                 for arm in arms {
@@ -632,8 +702,8 @@ impl<'a> Collector<'a> {
             }
             return;
         }
-        let awaits = JOIN_MACROS.contains(&name.as_str());
-        if !awaits && !EXPRESSION_MACROS.contains(&name.as_str()) {
+        let awaits = JOIN_MACROS.contains(&name);
+        if !awaits && !EXPRESSION_MACROS.contains(&name) {
             return;
         }
         let parsed = Punctuated::<Expr, Token![,]>::parse_terminated
@@ -654,7 +724,7 @@ impl<'a> Collector<'a> {
         if let Ok(exprs) = parsed {
             // `write!(w, ..)` is `w.write_fmt(..)`: blocking when `w` is a
             // std file or socket.
-            if matches!(name.as_str(), "write" | "writeln")
+            if matches!(name, "write" | "writeln")
                 && let Some(target) = exprs.first()
             {
                 let receiver = self.expr_type(target);
@@ -663,7 +733,7 @@ impl<'a> Collector<'a> {
                     receiver,
                     name: "write_fmt".into(),
                 };
-                self.record_call(callee, span, format!("{name}!"), false, &[]);
+                self.record_call(callee, span, format!("{name}!"), false, &[], None);
             }
             for expr in exprs.iter() {
                 self.awaiting = awaits;
@@ -755,8 +825,19 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     let span = span_of(p.path.span());
                     let text = path_text(&p.path);
                     let args: Vec<&Expr> = call.args.iter().collect();
-                    let index =
-                        self.record_call(Callee::Path(candidates), span, text, awaited, &args);
+                    let shape = CallShape {
+                        call: span_of(call.span()),
+                        receiver: None,
+                        chain_root: None,
+                    };
+                    let index = self.record_call(
+                        Callee::Path(candidates),
+                        span,
+                        text,
+                        awaited,
+                        &args,
+                        Some(shape),
+                    );
                     self.visit_args(index, call.args.iter());
                 } else {
                     self.visit_expr(&call.func);
@@ -769,6 +850,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 let name = m.method.to_string();
                 let span = span_of(m.method.span());
                 let args: Vec<&Expr> = m.args.iter().collect();
+                let shape = CallShape {
+                    call: span_of(m.span()),
+                    receiver: Some(span_of(m.receiver.span())),
+                    chain_root: self.chain_root(&m.receiver),
+                };
                 let index = self.record_call(
                     Callee::Method {
                         receiver,
@@ -778,6 +864,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     name,
                     awaited,
                     &args,
+                    Some(shape),
                 );
                 self.visit_args(index, m.args.iter());
             }
@@ -791,7 +878,13 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                         this.visit_expr(&c.body)
                     });
                 } else {
+                    if let Some(state) = self.current() {
+                        state.closure_depth += 1;
+                    }
                     self.visit_expr(&c.body);
+                    if let Some(state) = self.current() {
+                        state.closure_depth -= 1;
+                    }
                 }
                 self.pop_locals();
             }
@@ -805,7 +898,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 let ty = self.expr_type(&f.expr);
                 if !matches!(ty, TyExpr::Unknown) {
                     let span = span_of(f.expr.span());
-                    self.record_call(Callee::Iterate(ty), span, "for".into(), false, &[]);
+                    self.record_call(Callee::Iterate(ty), span, "for".into(), false, &[], None);
                 }
                 self.push_locals();
                 self.bind_pattern(&f.pat, TyExpr::Unknown);

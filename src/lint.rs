@@ -245,6 +245,7 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
             analysed.push(AnalysedFile {
                 display: inputs[i].source.display.clone(),
                 runtime: info.runtime,
+                tokio_features: info.tokio_features.clone(),
                 summary,
             });
             targets.push(inputs[i].target);
@@ -274,6 +275,11 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
         .apply(&mut findings, &result.sources, &item_lines, rules);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.callee == b.callee);
+    for finding in &mut findings {
+        if let Some(text) = result.sources.get(&finding.path) {
+            crate::fix::resolve(finding, text);
+        }
+    }
     result.findings = findings;
     Ok(result)
 }

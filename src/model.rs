@@ -77,6 +77,8 @@ pub struct Finding {
     pub context: Option<ContextLabel>,
     pub help: Option<String>,
     pub via: Vec<ChainStep>,
+    /// A rewrite into the async form, where one is known.
+    pub fix: Option<Fix>,
 }
 
 impl Finding {
@@ -93,6 +95,7 @@ impl Finding {
             context: None,
             help: None,
             via: Vec::new(),
+            fix: None,
         }
     }
 
@@ -106,3 +109,57 @@ impl Finding {
 /// Rule ids for problems with the input rather than with the code.
 pub const SYNTAX_ERROR: &str = "syntax-error";
 pub const IO_ERROR: &str = "io-error";
+
+/// How sure a fix is, with rustc's and clippy's two levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Keeps behaviour and compiles whenever the original did.
+    MachineApplicable,
+    /// Probably right, but may need a hand: ownership, error types, a
+    /// changed client type.
+    MaybeIncorrect,
+}
+
+impl Applicability {
+    /// The spelling rustc's JSON diagnostics use.
+    pub fn as_rustc(self) -> &'static str {
+        match self {
+            Applicability::MachineApplicable => "MachineApplicable",
+            Applicability::MaybeIncorrect => "MaybeIncorrect",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::MachineApplicable => "machine-applicable",
+            Applicability::MaybeIncorrect => "maybe-incorrect",
+        }
+    }
+}
+
+/// Part of a replacement: new text, or a piece of the original source kept
+/// by reference (so the analysis can describe a rewrite without the text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Text(String),
+    Source(Span),
+}
+
+/// The source at `span` becomes the concatenation of `pieces`; an empty span
+/// inserts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub pieces: Vec<Piece>,
+}
+
+/// A suggested rewrite of a finding's call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub message: String,
+    pub applicability: Applicability,
+    pub edits: Vec<Edit>,
+    /// The span whose rewritten text is shown to the user (the whole call).
+    pub preview: Span,
+}

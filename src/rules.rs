@@ -91,6 +91,40 @@ struct FunctionEntry {
     /// `serde_json::from_reader(&bytes[..])` does not.
     #[serde(default, rename = "blocking-io-argument")]
     blocking_io_argument: bool,
+    fix: Option<FixTable>,
+}
+
+/// The rewrite into the async form, per runtime (`[function.fix]`,
+/// `[method.fix]`). See rules/README.md.
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FixTable {
+    tokio: Option<FixSpec>,
+    #[serde(rename = "async-std")]
+    async_std: Option<FixSpec>,
+    smol: Option<FixSpec>,
+}
+
+/// One rewrite. Exactly one of `path` (replace the called path, add
+/// `.await`), `root` (replace the path call a method chain starts from, add
+/// `.await`) or `template` (replace the whole call; `{call}`, `{receiver}`
+/// stand for the original text) is set.
+#[derive(Debug, Deserialize, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FixSpec {
+    pub path: Option<String>,
+    pub root: Option<String>,
+    pub template: Option<String>,
+    /// A tokio feature the rewrite needs (`fs`, `time`, `process`).
+    pub feature: Option<String>,
+    #[serde(default = "machine_applicable")]
+    pub applicability: String,
+    /// What the user is told, e.g. "use the async API".
+    pub message: Option<String>,
+}
+
+fn machine_applicable() -> String {
+    "machine-applicable".into()
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,6 +142,7 @@ struct MethodEntry {
     /// (`ZipArchive<File>`, not `ZipArchive<Cursor<Vec<u8>>>`).
     #[serde(default, rename = "blocking-io-element")]
     blocking_io_element: bool,
+    fix: Option<FixTable>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,6 +210,7 @@ pub struct CalleeInfo {
     pub current_thread_only: bool,
     /// See `blocking-io-argument` and `blocking-io-element` in rules/README.md.
     pub needs_blocking_io: bool,
+    pub fix: Option<FixTable>,
 }
 
 /// Every rule and callee, indexed for the analysis.
@@ -313,6 +349,27 @@ impl RuleSet {
                 &mut err,
             );
         }
+        let fixes = family
+            .function
+            .iter()
+            .map(|e| (&e.fix, format!("{:?}", e.paths)))
+            .chain(
+                family
+                    .method
+                    .iter()
+                    .map(|e| (&e.fix, format!("{} {:?}", e.ty, e.names))),
+            );
+        for (fix, what) in fixes {
+            for spec in fix
+                .iter()
+                .flat_map(|f| [&f.tokio, &f.async_std, &f.smol])
+                .flatten()
+            {
+                if let Err(problem) = spec.validate() {
+                    err(format!("fix for {what}: {problem}"));
+                }
+            }
+        }
         for entry in family.function {
             let returns = entry
                 .returns
@@ -332,6 +389,7 @@ impl RuleSet {
                     returns: returns.clone(),
                     current_thread_only: entry.current_thread_only,
                     needs_blocking_io: entry.blocking_io_argument,
+                    fix: entry.fix.clone(),
                 };
                 self.known_paths.insert(path.clone());
                 if self.functions.insert(path.clone(), info).is_some() {
@@ -375,6 +433,7 @@ impl RuleSet {
                     returns: returns.clone(),
                     current_thread_only: false,
                     needs_blocking_io: entry.blocking_io_element,
+                    fix: entry.fix.clone(),
                 };
                 if self
                     .methods
@@ -548,6 +607,59 @@ impl RuleSet {
     /// Every function path listed, for tests of the data.
     pub fn function_paths(&self) -> impl Iterator<Item = &String> {
         self.functions.keys()
+    }
+}
+
+impl FixTable {
+    pub fn for_runtime(&self, runtime: Runtime) -> Option<&FixSpec> {
+        match runtime {
+            Runtime::Tokio => self.tokio.as_ref(),
+            Runtime::AsyncStd => self.async_std.as_ref(),
+            Runtime::Smol => self.smol.as_ref(),
+            Runtime::Unknown => None,
+        }
+    }
+}
+
+impl FixSpec {
+    pub fn applicability(&self) -> crate::model::Applicability {
+        match self.applicability.as_str() {
+            "maybe-incorrect" => crate::model::Applicability::MaybeIncorrect,
+            _ => crate::model::Applicability::MachineApplicable,
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let forms = [&self.path, &self.root, &self.template]
+            .iter()
+            .filter(|f| f.is_some())
+            .count();
+        if forms != 1 {
+            return Err("set exactly one of `path`, `root`, `template`".into());
+        }
+        if !matches!(
+            self.applicability.as_str(),
+            "machine-applicable" | "maybe-incorrect"
+        ) {
+            return Err(format!("unknown applicability `{}`", self.applicability));
+        }
+        for path in [&self.path, &self.root].into_iter().flatten() {
+            if !is_valid_path(&path.replace("{name}", "name")) {
+                return Err(format!("`{path}` is not a path"));
+            }
+        }
+        if let Some(template) = &self.template {
+            let mut rest = template.as_str();
+            while let Some(open) = rest.find('{') {
+                let close = rest[open..].find('}').ok_or("unclosed `{` in template")? + open;
+                let name = &rest[open + 1..close];
+                if !matches!(name, "call" | "receiver" | "name") {
+                    return Err(format!("unknown placeholder `{{{name}}}` in template"));
+                }
+                rest = &rest[close + 1..];
+            }
+        }
+        Ok(())
     }
 }
 

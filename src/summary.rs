@@ -60,6 +60,15 @@ pub enum Callee {
 pub struct CallSite {
     pub callee: Callee,
     pub span: Span,
+    /// The whole call expression, receiver included.
+    pub call_span: Span,
+    /// The receiver of a method call.
+    pub receiver_span: Option<Span>,
+    /// The path call a method chain starts from.
+    pub chain_root: Option<ChainRoot>,
+    /// Whether an `.await` could be added after this call: directly in an
+    /// async body, not in a plain closure or a macro argument.
+    pub can_await: bool,
     /// The source text of the callee as written (`fs::read`, `rx.recv`).
     pub text: String,
     pub awaited: bool,
@@ -80,6 +89,13 @@ pub struct CallSite {
     /// Evidence for the first argument's type (`serde_json::from_reader`
     /// blocks only over a std file or socket).
     pub first_argument: TyExpr,
+}
+
+/// The path call at the start of a method chain, with its candidates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainRoot {
+    pub span: Span,
+    pub candidates: Vec<String>,
 }
 
 /// An async context: an async fn, async block or async closure (or a
@@ -165,6 +181,9 @@ impl FileSummary {
             rebase_ty(&mut f.returns, module, crate_name);
             for call in &mut f.calls {
                 rebase_ty(&mut call.first_argument, module, crate_name);
+                if let Some(root) = &mut call.chain_root {
+                    root.candidates.iter_mut().for_each(fix);
+                }
                 match &mut call.callee {
                     Callee::Path(candidates) => candidates.iter_mut().for_each(fix),
                     Callee::Method { receiver, .. } => rebase_ty(receiver, module, crate_name),

@@ -92,6 +92,7 @@ pub fn apply(
                 context: None,
                 help: None,
                 via: Vec::new(),
+                fix: None,
             });
         }
     }

@@ -10,6 +10,7 @@
 
 use super::{Context, render_human};
 use crate::model::{Finding, Severity, Span};
+use crate::text::LineIndex;
 use crate::workspace::{Package, Target};
 use codespan_reporting::term::termcolor::NoColor;
 use serde_json::{Value, json};
@@ -88,6 +89,21 @@ fn diagnostic(
     let mut children = Vec::new();
     if let Some(help) = &finding.help {
         children.push(child("help", help.clone(), Vec::new()));
+    }
+    if let Some(fix) = &finding.fix {
+        // rustc's shape for a suggestion: a `help` child whose spans carry
+        // the replacement, which rust-analyzer offers as a quick fix.
+        let spans = fix
+            .edits
+            .iter()
+            .map(|edit| {
+                let mut span = span_json(&file_name, text, edit.span, true, None);
+                span["suggested_replacement"] = json!(crate::fix::edit_text(edit));
+                span["suggestion_applicability"] = json!(fix.applicability.as_rustc());
+                span
+            })
+            .collect();
+        children.push(child("help", fix.message.clone(), spans));
     }
     for step in &finding.via {
         let step_text = sources.get(&step.path);
@@ -205,41 +221,6 @@ fn span_json(
         "suggestion_applicability": null,
         "expansion": null,
     })
-}
-
-/// Line starts of a text, to turn 1-based line/character columns into byte
-/// offsets.
-struct LineIndex<'t> {
-    text: &'t str,
-    starts: Vec<usize>,
-}
-
-impl<'t> LineIndex<'t> {
-    fn new(text: &'t str) -> LineIndex<'t> {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts }
-    }
-
-    fn line(&self, line: usize) -> &'t str {
-        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
-            return "";
-        };
-        let end = self.starts.get(line).copied().unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches(['\n', '\r'])
-    }
-
-    fn offset(&self, line: usize, column: usize) -> usize {
-        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
-            return self.text.len();
-        };
-        let text = self.line(line);
-        let within = text
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(text.len(), |(i, _)| i);
-        start + within
-    }
 }
 
 fn absolute(cwd: &Path, path: &Path) -> PathBuf {

@@ -193,6 +193,23 @@ struct JsonFinding<'a> {
     context: Option<&'a str>,
     help: Option<&'a str>,
     via: Vec<JsonStep<'a>>,
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    message: &'a str,
+    applicability: crate::model::Applicability,
+    edits: Vec<JsonEdit>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit {
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    replacement: String,
 }
 
 #[derive(Serialize)]
@@ -230,6 +247,21 @@ pub fn render_json(findings: &[Finding]) -> String {
                     column: s.column,
                 })
                 .collect(),
+            fix: f.fix.as_ref().map(|fix| JsonFix {
+                message: &fix.message,
+                applicability: fix.applicability,
+                edits: fix
+                    .edits
+                    .iter()
+                    .map(|e| JsonEdit {
+                        line: e.span.line,
+                        column: e.span.column,
+                        end_line: e.span.end_line,
+                        end_column: e.span.end_column,
+                        replacement: crate::fix::edit_text(e),
+                    })
+                    .collect(),
+            }),
         })
         .collect();
     serde_json::to_string_pretty(&items).expect("findings serialise")
@@ -300,6 +332,15 @@ pub fn render_human(
         if let Some(help) = &finding.help {
             notes.push(format!("help: {help}"));
         }
+        if let (Some(fix), Some(text)) = (&finding.fix, sources.get(&finding.path)) {
+            let preview = crate::fix::preview(fix, text);
+            let head = format!("help: {} ({})", fix.message, fix.applicability.as_str());
+            notes.push(if preview.contains('\n') {
+                format!("{head}:\n{preview}")
+            } else {
+                format!("{head}: `{preview}`")
+            });
+        }
         for step in &finding.via {
             notes.push(format!(
                 "note: {} calls {} at {}:{}:{}",
@@ -317,40 +358,20 @@ pub fn render_human(
     Ok(())
 }
 
-/// Source text with its line starts, to turn line/column spans into the
-/// byte ranges codespan wants.
+/// Source text for codespan, which wants byte ranges; spans are turned
+/// into them by `text::LineIndex`.
 #[derive(Clone)]
 struct LineIndexed {
     text: Arc<str>,
-    starts: Vec<usize>,
 }
 
 impl LineIndexed {
     fn new(text: Arc<str>) -> LineIndexed {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndexed { text, starts }
-    }
-
-    fn offset(&self, line: usize, column: usize) -> usize {
-        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
-            return self.text.len();
-        };
-        let end = self.starts.get(line).copied().unwrap_or(self.text.len());
-        let line_text = &self.text[start..end];
-        let within = line_text
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(line_text.len(), |(i, _)| i);
-        start + within
+        LineIndexed { text }
     }
 
     fn range(&self, span: Span) -> std::ops::Range<usize> {
-        let start = self.offset(span.line, span.column);
-        let end = self
-            .offset(span.end_line.max(span.line), span.end_column)
-            .max(start);
-        start..end
+        crate::text::LineIndex::new(&self.text).range(span)
     }
 }
 
@@ -389,6 +410,7 @@ mod tests {
             }),
             help: Some("use `tokio::fs::read_to_string(..).await` instead".into()),
             via: Vec::new(),
+            fix: None,
         }
     }
 
