@@ -64,7 +64,10 @@ struct Index<'a> {
     types: HashSet<&'a str>,
     aliases: HashMap<String, &'a str>,
     globs: HashMap<&'a str, Vec<&'a str>>,
-    canonical_memo: std::cell::RefCell<HashMap<String, Option<String>>>,
+    /// `module::name` -> what it resolves to.
+    canonical_memo: std::cell::RefCell<HashMap<String, String>>,
+    /// Every module path of the run (prefixes of function and type paths).
+    modules: HashSet<String>,
 }
 
 /// Runs the analysis over every file of the run.
@@ -166,6 +169,7 @@ impl<'a> Index<'a> {
             aliases: HashMap::new(),
             globs: HashMap::new(),
             canonical_memo: Default::default(),
+            modules: HashSet::new(),
         };
         for (file_idx, file) in files.iter().enumerate() {
             for (fn_idx, function) in file.summary.functions.iter().enumerate() {
@@ -194,6 +198,22 @@ impl<'a> Index<'a> {
                 }
             }
         }
+        let mut modules = HashSet::new();
+        for path in index
+            .functions
+            .keys()
+            .copied()
+            .chain(index.types.iter().copied())
+        {
+            let mut prefix = path;
+            while let Some((parent, _)) = prefix.rsplit_once("::") {
+                if !modules.insert(parent.to_string()) {
+                    break;
+                }
+                prefix = parent;
+            }
+        }
+        index.modules = modules;
         index
     }
 
@@ -202,64 +222,65 @@ impl<'a> Index<'a> {
     }
 
     /// Follows `use` re-exports until the path names something known: a
-    /// function or type of the run, or a callee of the rule data. Memoised:
-    /// glob re-exports (`use super::*` in every module) would otherwise make
-    /// the search exponential; a path being explored counts as unknown, which
-    /// also ends cycles between globs.
-    fn canonical(&self, path: &str, depth: usize) -> Option<String> {
-        if let Some(known) = self.canonical_memo.borrow().get(path) {
-            return known.clone();
-        }
-        if depth > 8 {
-            return None;
-        }
-        self.canonical_memo
-            .borrow_mut()
-            .insert(path.to_string(), None);
-        let found = self.canonical_uncached(path, depth);
-        self.canonical_memo
-            .borrow_mut()
-            .insert(path.to_string(), found.clone());
-        found
+    /// function or type of the run, or a callee of the rule data.
+    fn canonical(&self, path: &str, _depth: usize) -> Option<String> {
+        let resolved = self.resolve_segments(path, 0);
+        self.is_known_target(&resolved).then_some(resolved)
     }
 
-    fn canonical_uncached(&self, path: &str, depth: usize) -> Option<String> {
-        if self.functions.contains_key(path)
+    fn is_known_target(&self, path: &str) -> bool {
+        self.functions.contains_key(path)
             || self.types.contains(path)
             || self.rules.function(path).is_some()
             || self.rules.is_offload_path(path)
             || self.rules.knows_path(path)
-        {
-            return Some(path.to_string());
+    }
+
+    /// Resolves a path one segment at a time, left to right: each prefix is
+    /// replaced by what a `use` alias or a glob import makes it name. Linear
+    /// in the path's length, memoised per prefix, so glob re-exports
+    /// (`use super::*` in every module) cannot make it explode.
+    fn resolve_segments(&self, path: &str, depth: usize) -> String {
+        let mut segments = path.split("::");
+        let mut current = segments.next().unwrap_or_default().to_string();
+        for segment in segments {
+            current = self.resolve_name(&current, segment, depth);
         }
-        let segments: Vec<&str> = path.split("::").collect();
-        for cut in (1..=segments.len()).rev() {
-            let prefix = segments[..cut].join("::");
-            let rest = &segments[cut..];
-            if let Some(target) = self.aliases.get(&prefix) {
-                let mut next = target.to_string();
-                for seg in rest {
-                    next.push_str("::");
-                    next.push_str(seg);
-                }
-                if next != path
-                    && let Some(found) = self.canonical(&next, depth + 1)
-                {
-                    return Some(found);
+        current
+    }
+
+    /// What `module::name` names, after aliases and globs.
+    fn resolve_name(&self, module: &str, name: &str, depth: usize) -> String {
+        let candidate = format!("{module}::{name}");
+        if let Some(known) = self.canonical_memo.borrow().get(&candidate) {
+            return known.clone();
+        }
+        if depth > 16 {
+            return candidate;
+        }
+        // In progress: a cycle of aliases or globs ends here.
+        self.canonical_memo
+            .borrow_mut()
+            .insert(candidate.clone(), candidate.clone());
+        let resolved = if let Some(target) = self.aliases.get(&candidate) {
+            self.resolve_segments(target, depth + 1)
+        } else if self.is_known_target(&candidate) || self.modules.contains(candidate.as_str()) {
+            candidate.clone()
+        } else {
+            let mut found = candidate.clone();
+            for glob in self.globs.get(module).into_iter().flatten() {
+                let through = self.resolve_name(glob, name, depth + 1);
+                if self.is_known_target(&through) || self.modules.contains(through.as_str()) {
+                    found = through;
+                    break;
                 }
             }
-            if !rest.is_empty()
-                && let Some(globs) = self.globs.get(prefix.as_str())
-            {
-                for glob in globs {
-                    let next = format!("{glob}::{}", rest.join("::"));
-                    if let Some(found) = self.canonical(&next, depth + 1) {
-                        return Some(found);
-                    }
-                }
-            }
-        }
-        None
+            found
+        };
+        self.canonical_memo
+            .borrow_mut()
+            .insert(candidate, resolved.clone());
+        resolved
     }
 
     fn canonical_or_same(&self, path: &str) -> String {

@@ -90,6 +90,10 @@ const TRANSPARENT_METHODS: &[&str] = &[
     "into",
 ];
 
+/// How deep a chain of evidence (`a.b().c()..`) may nest before it is
+/// dropped as unknown.
+const MAX_EVIDENCE_DEPTH: usize = 12;
+
 /// Macros whose arguments are a comma-separated list of expressions.
 const EXPRESSION_MACROS: &[&str] = &[
     "println",
@@ -443,7 +447,12 @@ impl<'a> Collector<'a> {
                     if candidates.is_empty() {
                         return TyExpr::Unknown;
                     }
-                    let first_arg = call.args.first().map(|a| Box::new(self.expr_type(a)));
+                    let first_arg = call
+                        .args
+                        .first()
+                        .map(|a| self.expr_type(a))
+                        .filter(|t| t.depth() <= MAX_EVIDENCE_DEPTH)
+                        .map(Box::new);
                     TyExpr::CallResult {
                         candidates,
                         first_arg,
@@ -456,7 +465,11 @@ impl<'a> Collector<'a> {
                 let name = m.method.to_string();
                 if TRANSPARENT_METHODS.contains(&name.as_str()) {
                     receiver
-                } else if matches!(receiver, TyExpr::Unknown) {
+                } else if matches!(receiver, TyExpr::Unknown)
+                    || receiver.depth() > MAX_EVIDENCE_DEPTH
+                {
+                    // Long builder chains would store a quadratic amount of
+                    // evidence; past this depth the value goes untyped.
                     TyExpr::Unknown
                 } else {
                     TyExpr::MethodResult {
@@ -471,7 +484,7 @@ impl<'a> Collector<'a> {
             Expr::Reference(r) => self.expr_type(&r.expr),
             Expr::Field(f) => {
                 let base = self.expr_type(&f.base);
-                if matches!(base, TyExpr::Unknown) {
+                if matches!(base, TyExpr::Unknown) || base.depth() > MAX_EVIDENCE_DEPTH {
                     return TyExpr::Unknown;
                 }
                 match &f.member {

@@ -41,6 +41,22 @@ pub enum TyExpr {
     Unknown,
 }
 
+impl TyExpr {
+    /// Nesting depth, stopping early once past any useful bound.
+    pub fn depth(&self) -> usize {
+        match self {
+            TyExpr::Known(_) | TyExpr::Unknown => 1,
+            TyExpr::Tuple(items) => 1 + items.iter().map(TyExpr::depth).max().unwrap_or(0),
+            TyExpr::CallResult { first_arg, .. } => {
+                1 + first_arg.as_deref().map_or(0, TyExpr::depth)
+            }
+            TyExpr::MethodResult { receiver: base, .. }
+            | TyExpr::Field { base, .. }
+            | TyExpr::TupleElement { base, .. } => 1 + base.depth(),
+        }
+    }
+}
+
 /// What is being called.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Callee {
