@@ -555,8 +555,23 @@ impl RuleSet {
         self.known_paths.contains(path) || self.functions.contains_key(path)
     }
 
-    /// Adds a user's own blocking function (configuration).
+    /// Adds a user's own blocking function (configuration). A path whose
+    /// owner is a type (`legacy::Client::fetch`) also matches the method
+    /// call `client.fetch()` on a receiver known to be a `legacy::Client`.
     pub fn add_blocking_function(&mut self, path: String, blocking: Blocking) {
+        if let Some((owner, name)) = path.rsplit_once("::")
+            && owner
+                .rsplit("::")
+                .next()
+                .is_some_and(|s| s.starts_with(char::is_uppercase))
+        {
+            let entry = self
+                .methods
+                .entry((owner.to_string(), name.to_string()))
+                .or_default();
+            entry.blocking = Some(blocking.clone());
+            self.known_paths.insert(owner.to_string());
+        }
         self.known_paths.insert(path.clone());
         let entry = self.functions.entry(path).or_default();
         entry.blocking = Some(blocking);
@@ -782,6 +797,23 @@ mod tests {
         let data = "[[function]]\npaths = [\"tokio::fs::read\"]\nrule = \"blocking-x\"\n[[async-api]]\npaths = [\"tokio::fs::read\"]\n";
         let errors = load(&[("rules.toml", META), ("f.toml", data)]).unwrap_err();
         assert!(errors[0].message.contains("async API"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_users_blocking_method_matches_method_calls() {
+        let mut set = load(&[("rules.toml", META)]).unwrap();
+        let blocking = Blocking {
+            rule: "blocking-x".into(),
+            instead: Instead::default(),
+        };
+        set.add_blocking_function("legacy::Client::fetch".into(), blocking.clone());
+        set.add_blocking_function("legacy::fetch_all".into(), blocking);
+        assert!(set.function("legacy::Client::fetch").is_some());
+        assert!(
+            set.method("legacy::Client", "fetch")
+                .is_some_and(|i| i.blocking.is_some())
+        );
+        assert!(set.method("legacy", "fetch_all").is_none());
     }
 
     #[test]
