@@ -37,4 +37,4 @@ export RUSTC_BOOTSTRAP=1
 # -max_len: 64 KiB lets the fuzzer build deep nesting and long files.
 cargo fuzz run --sanitizer none --fuzz-dir fuzz pipeline "$corpus" -- \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=65536 \
-    -print_final_stats=1 "$@"
+    -print_final_stats=1 -dict=fuzz/pipeline.dict "$@"
