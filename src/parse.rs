@@ -10,8 +10,11 @@ use std::path::Path;
 /// scan runs on this stays far below what overflows (PERF-NOTES: ~9,000).
 pub const MAX_NESTING: usize = 3_000;
 
-/// Stack size of the threads that parse and analyse files.
-pub const STACK_SIZE: usize = 64 * 1024 * 1024;
+/// Stack size of the threads that parse and analyse files. Only touched
+/// pages are committed, so the size costs address space, not memory; it
+/// lets shapes the nesting guard cannot see (`return return ..`, `|| || ..`,
+/// `x = x = ..`, 40,000 deep) parse instead of aborting the run.
+pub const STACK_SIZE: usize = 1024 * 1024 * 1024;
 
 /// Why a file yields no syntax tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,9 +83,36 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, ParseFailure> {
 pub fn nesting_depth(text: &str) -> (usize, usize) {
     let bytes = text.as_bytes();
     let (mut depth, mut max, mut max_line, mut line) = (0usize, 0usize, 1usize, 1usize);
+    // Generic angle brackets (`Vec<Vec<..>>`) and reference sigils
+    // (`&&&..u8`) nest without brackets; syn recurses once per level for
+    // them too. Angles are counted within a statement (a `<` comparison
+    // never closes), sigils as an unbroken run.
+    let (mut angles, mut sigils) = (0usize, 0usize);
+    let mut note = |level: usize, line: usize, max: &mut usize, max_line: &mut usize| {
+        if level > *max {
+            *max = level;
+            *max_line = line;
+        }
+    };
     let mut i = 0;
     while i < bytes.len() {
-        match bytes[i] {
+        let byte = bytes[i];
+        if byte == b'&' {
+            sigils += 1;
+            note(sigils, line, &mut max, &mut max_line);
+        } else if !byte.is_ascii_whitespace() {
+            sigils = 0;
+        }
+        match byte {
+            b'<' => {
+                angles += 1;
+                note(angles, line, &mut max, &mut max_line);
+            }
+            b'>' => angles = angles.saturating_sub(1),
+            b';' | b'{' | b'}' => angles = 0,
+            _ => {}
+        }
+        match byte {
             b'\n' => line += 1,
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 while i < bytes.len() && bytes[i] != b'\n' {
@@ -103,10 +133,7 @@ pub fn nesting_depth(text: &str) -> (usize, usize) {
             }
             b'(' | b'[' | b'{' => {
                 depth += 1;
-                if depth > max {
-                    max = depth;
-                    max_line = line;
-                }
+                note(depth, line, &mut max, &mut max_line);
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
@@ -178,5 +205,14 @@ mod tests {
         let err = parse(&text).unwrap_err();
         assert!(err.message.contains("nest"), "{}", err.message);
         assert_eq!(nesting_depth("// ((((\nlet s = \"(((\";").0, 0);
+        let generic = format!(
+            "fn f() -> {}u8{} {{}}",
+            "Vec<".repeat(5_000),
+            ">".repeat(5_000)
+        );
+        assert!(parse(&generic).unwrap_err().message.contains("nest"));
+        let sigils = format!("fn f(x: {}u8) {{}}", "&".repeat(5_000));
+        assert!(parse(&sigils).unwrap_err().message.contains("nest"));
+        assert!(nesting_depth("fn f() { if a < b && c < d { x >>= 1; } }").0 < 5);
     }
 }
