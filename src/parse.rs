@@ -88,7 +88,7 @@ pub fn nesting_depth(text: &str) -> (usize, usize) {
     // them too. Angles are counted within a statement (a `<` comparison
     // never closes), sigils as an unbroken run.
     let (mut angles, mut sigils) = (0usize, 0usize);
-    let mut note = |level: usize, line: usize, max: &mut usize, max_line: &mut usize| {
+    let note = |level: usize, line: usize, max: &mut usize, max_line: &mut usize| {
         if level > *max {
             *max = level;
             *max_line = line;
