@@ -5,9 +5,9 @@
 use crate::model::{IO_ERROR, SYNTAX_ERROR, Span};
 use std::path::Path;
 
-/// How deep brackets may nest before blocklint declines to build a tree.
-/// syn and the analysis recurse once per level; with the 64 MiB stacks the
-/// scan runs on this stays far below what overflows (PERF-NOTES: ~9,000).
+/// How deep brackets, generic angles or `&` runs may nest before blocklint
+/// declines to build a tree. syn and the analysis recurse once per level;
+/// this stays far below what overflows the worker stacks (`STACK_SIZE`).
 pub const MAX_NESTING: usize = 3_000;
 
 /// Stack size of the threads that parse and analyse files. Only touched
