@@ -10,12 +10,11 @@
 
 use crate::model::Span;
 use crate::types::Ty;
-use serde::{Deserialize, Serialize};
 
 /// A type as far as local evidence tells it, evaluated later against the
 /// crate-wide index (struct fields and function return types may live in other
 /// files).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TyExpr {
     Known(Ty),
     /// `(a, b)` built from expressions.
@@ -59,7 +58,7 @@ impl TyExpr {
 }
 
 /// What is being called.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Callee {
     /// A path call; candidates in order of preference (a glob import gives
     /// several). Empty when the name is a local variable.
@@ -73,7 +72,7 @@ pub enum Callee {
 }
 
 /// One call in a function body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallSite {
     pub callee: Callee,
     pub span: Span,
@@ -109,7 +108,7 @@ pub struct CallSite {
 }
 
 /// The path call at the start of a method chain, with its candidates.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainRoot {
     pub span: Span,
     pub candidates: Vec<String>,
@@ -117,7 +116,7 @@ pub struct ChainRoot {
 
 /// An async context: an async fn, async block or async closure (or a
 /// current-thread entry point, see `flavor`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AsyncContext {
     pub description: String,
     pub span: Span,
@@ -125,14 +124,14 @@ pub struct AsyncContext {
 
 /// Which tokio runtime flavour an entry point (`#[tokio::main]`,
 /// `#[tokio::test]`) runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavor {
     CurrentThread,
     MultiThread,
 }
 
 /// One function or method, with every call in its body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FnSummary {
     /// `$mod::Type::name` or `$mod::name`.
     pub path: String,
@@ -147,7 +146,7 @@ pub struct FnSummary {
 }
 
 /// `mod name;` (or an inline `mod name { }`) declared in a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModDecl {
     /// Inline modules this declaration sits in, outermost first.
     pub inline_parents: Vec<String>,
@@ -160,7 +159,7 @@ pub struct ModDecl {
 
 /// A `use` at module level: `$mod::alias` names `target`; with `glob`, every
 /// name of `target` is visible in `module`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UseAlias {
     pub module: String,
     pub name: String,
@@ -169,7 +168,7 @@ pub struct UseAlias {
 }
 
 /// Everything the crate-wide analysis needs from one file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileSummary {
     pub functions: Vec<FnSummary>,
     pub contexts: Vec<AsyncContext>,
