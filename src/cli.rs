@@ -676,7 +676,8 @@ fn list_rules(rules: &RuleSet, format: ListFormat) -> ExitCode {
                     })
                 })
                 .collect();
-            println!(
+            let _ = writeln!(
+                std::io::stdout(),
                 "{}",
                 serde_json::to_string_pretty(&items).expect("serialisable")
             );
@@ -686,7 +687,13 @@ fn list_rules(rules: &RuleSet, format: ListFormat) -> ExitCode {
             for r in rules.rules() {
                 let state = if r.default_on { "on " } else { "off" };
                 let n = counts.get(&r.id).copied().unwrap_or(0);
-                println!("{:<width$}  {state}  {:>4} callees  {}", r.id, n, r.summary);
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "{:<width$}  {state}  {:>4} callees  {}",
+                    r.id,
+                    n,
+                    r.summary
+                );
             }
         }
     }
@@ -703,16 +710,17 @@ fn show_rule(rules: &RuleSet, id: &str, callees: bool) -> ExitCode {
     };
     if callees {
         for callee in rules.callees_of(id) {
-            println!("{callee}");
+            let _ = writeln!(std::io::stdout(), "{callee}");
         }
     } else {
-        println!(
+        let _ = writeln!(
+            std::io::stdout(),
             "# {} ({}, {} by default)\n",
             rule.id,
             rule.severity.as_str(),
             if rule.default_on { "on" } else { "off" }
         );
-        println!("{}", rule.doc.trim_end());
+        let _ = writeln!(std::io::stdout(), "{}", rule.doc.trim_end());
     }
     ExitCode::SUCCESS
 }
