@@ -154,6 +154,56 @@ struct CheckArgs {
     /// on-save command serves rust-analyzer.
     #[arg(long)]
     with_clippy: bool,
+    /// Keep per-file results between runs in this folder [default:
+    /// target/blocklint-cache in the workspace root].
+    #[arg(long, value_name = "DIR", help_heading = "Cache")]
+    cache_dir: Option<PathBuf>,
+    /// Neither read nor write the cache.
+    #[arg(long, conflicts_with = "cache_dir", help_heading = "Cache")]
+    no_cache: bool,
+    /// Parse every file, also those that cannot change a finding (slower;
+    /// reports syntax errors in every file).
+    #[arg(long)]
+    parse_all: bool,
+    /// Print to standard error how many files were parsed, taken from the
+    /// cache and skipped.
+    #[arg(long)]
+    stats: bool,
+}
+
+fn print_stats(stats: &crate::lint::Stats, seconds: f64) {
+    let mb = |b: u64| b as f64 / 1e6;
+    let share = |part: u64| {
+        if stats.bytes == 0 {
+            0.0
+        } else {
+            100.0 * part as f64 / stats.bytes as f64
+        }
+    };
+    let (skipped, skipped_bytes) = stats.skipped();
+    eprintln!(
+        "blocklint: {} files ({:.1} MB) in {seconds:.2} s: parsed {} ({:.1} MB, {:.1}%), \
+         from cache {} ({:.1} MB, {:.1}%), skipped {} ({:.1} MB, {:.1}%); {} scans from cache; {} parse rounds",
+        stats.files,
+        mb(stats.bytes),
+        stats.parsed,
+        mb(stats.parsed_bytes),
+        share(stats.parsed_bytes),
+        stats.cached,
+        mb(stats.cached_bytes),
+        share(stats.cached_bytes),
+        skipped,
+        mb(skipped_bytes),
+        share(skipped_bytes),
+        stats.scans_cached,
+        stats.waves,
+    );
+    let phases: Vec<String> = stats
+        .phases
+        .iter()
+        .map(|(name, s)| format!("{name} {s:.2} s"))
+        .collect();
+    eprintln!("blocklint: phases: {}", phases.join(", "));
 }
 
 fn message_format(text: &str) -> Result<Format, String> {
@@ -368,6 +418,12 @@ fn check(args: CheckArgs, rules: &mut RuleSet, is_cargo: bool) -> ExitCode {
         jobs: args.jobs,
         stdin,
         settings,
+        cache_dir: (!args.no_cache).then(|| {
+            args.cache_dir
+                .clone()
+                .unwrap_or_else(|| root.join("target").join("blocklint-cache"))
+        }),
+        parse_all: args.parse_all,
     };
 
     // clippy runs while we lint; its output is read afterwards.
@@ -395,6 +451,9 @@ fn check(args: CheckArgs, rules: &mut RuleSet, is_cargo: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.stats {
+        print_stats(&result.stats, started.elapsed().as_secs_f64());
+    }
     if args.fix || args.diff {
         let outcome = crate::fix::plan(&result.findings, &result.sources, args.unsafe_fixes);
         if args.diff {

@@ -3,16 +3,19 @@
 
 pub mod analysis;
 pub mod baseline;
+pub mod cache;
 pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod discover;
 pub mod fix;
+pub mod lazy;
 pub mod lint;
 pub mod manifest;
 pub mod model;
 pub mod modtree;
 pub mod parse;
+pub mod prefilter;
 pub mod report;
 pub mod resolve;
 pub mod rules;

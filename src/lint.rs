@@ -3,17 +3,20 @@
 //! the whole run, then filter by rule selection and suppressions.
 
 use crate::analysis::{AnalysedFile, analyse};
+use crate::cache::{self, CrateCache};
 use crate::collect::collect;
 use crate::discover::{SourcePath, discover};
+use crate::lazy::{PlanCrate, PlanFile, Planner};
 use crate::manifest::{CrateFinder, CrateInfo};
-use crate::model::{Finding, IO_ERROR, Span};
+use crate::model::{Finding, IO_ERROR, SYNTAX_ERROR, Span};
 use crate::modtree::module_paths;
 use crate::parse::{ParseFailure, STACK_SIZE, parse, read_source};
+use crate::prefilter::{TextIndex, scan};
 use crate::rules::RuleSet;
-use crate::summary::FileSummary;
+use crate::summary::{FileSummary, ModDecl};
 use crate::suppress;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -33,6 +36,10 @@ pub struct Options {
     /// per-file ignores, test code, severities). The default changes
     /// nothing.
     pub settings: crate::config::Settings,
+    /// Where per-file results are cached between runs; `None` for no cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Parse every file, even those that cannot change a finding.
+    pub parse_all: bool,
 }
 
 /// The outcome of a run: findings plus the source texts the reporter
@@ -42,6 +49,39 @@ pub struct LintResult {
     pub findings: Vec<Finding>,
     pub sources: HashMap<PathBuf, Arc<str>>,
     pub files_checked: usize,
+    pub stats: Stats,
+}
+
+/// What the per-file pass did, for `--stats`.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    /// Files read, and their bytes.
+    pub files: usize,
+    pub bytes: u64,
+    /// Files parsed in this run, and their bytes.
+    pub parsed: usize,
+    pub parsed_bytes: u64,
+    /// Files whose summary came from the cache.
+    pub cached: usize,
+    pub cached_bytes: u64,
+    /// Files whose light scan came from the cache.
+    pub scans_cached: usize,
+    /// Rounds of parsing the plan took.
+    pub waves: usize,
+    /// Wall time of each phase: reading and scanning, planning and
+    /// parsing, writing the cache, and the crate-wide analysis.
+    pub phases: Vec<(&'static str, f64)>,
+}
+
+impl Stats {
+    /// Files that were neither parsed nor taken from the cache: nothing in
+    /// them can change a finding.
+    pub fn skipped(&self) -> (usize, u64) {
+        (
+            self.files - self.parsed - self.cached,
+            self.bytes - self.parsed_bytes - self.cached_bytes,
+        )
+    }
 }
 
 struct FileInput {
@@ -51,9 +91,13 @@ struct FileInput {
     target: bool,
 }
 
-struct FileOutput {
-    text: Option<Arc<str>>,
-    summary: Result<FileSummary, ParseFailure>,
+/// One file after the per-file pass.
+enum Outcome {
+    /// Unreadable, or not UTF-8.
+    Unread(ParseFailure),
+    /// Scanned only: it cannot change a finding.
+    Skipped(Arc<TextIndex>),
+    Parsed(Result<FileSummary, ParseFailure>),
 }
 
 /// Runs the linter. Errors only for problems that stop the whole run.
@@ -163,74 +207,93 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
         .stdin
         .as_ref()
         .map(|(p, text)| (std::path::absolute(p).unwrap_or(p.clone()), text.as_str()));
-    let outputs: Vec<FileOutput> = pool.install(|| {
-        inputs
-            .par_iter()
-            .map(|input| {
-                let info = input
-                    .crate_dir
-                    .as_ref()
-                    .and_then(|d| crates.get(d))
-                    .unwrap_or(&loose);
-                let override_text = stdin
-                    .as_ref()
-                    .filter(|(p, _)| {
-                        *p == input.source.absolute
-                            || *p == std::path::absolute(&input.source.display).unwrap_or_default()
-                    })
-                    .map(|(_, t)| *t);
-                process_file(&input.source.absolute, override_text, info, rules)
-            })
-            .collect()
-    });
+    // One group per crate folder, in a fixed order so that runs agree.
+    let groups: Vec<Option<&PathBuf>> = inputs
+        .iter()
+        .map(|i| i.crate_dir.as_ref())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let infos: Vec<&CrateInfo> = groups
+        .iter()
+        .map(|d| d.and_then(|d| crates.get(d)).unwrap_or(&loose))
+        .collect();
+    let group_of: Vec<usize> = inputs
+        .iter()
+        .map(|i| {
+            groups
+                .binary_search(&i.crate_dir.as_ref())
+                .expect("every folder is a group")
+        })
+        .collect();
+    let named = !named_files.is_empty() || stdin.is_some();
+    let pass = FilePass {
+        inputs: &inputs,
+        group_of: &group_of,
+        infos: &infos,
+        rules,
+        stdin: stdin.as_ref().map(|(p, t)| (p.as_path(), *t)),
+        cache_dir: options.cache_dir.as_deref(),
+        parse_all: options.parse_all,
+        force_named: named,
+    };
+    let (texts, outcomes, mut stats) = pool.install(|| pass.run());
 
+    let analysis_started = std::time::Instant::now();
     let mut result = LintResult {
         files_checked: inputs.iter().filter(|i| i.target).count(),
         ..LintResult::default()
     };
     let mut summaries: Vec<Option<FileSummary>> = Vec::with_capacity(inputs.len());
-    for (input, output) in inputs.iter().zip(outputs) {
-        if let Some(text) = &output.text
+    let mut light_mods: Vec<Option<Arc<TextIndex>>> = Vec::with_capacity(inputs.len());
+    for ((input, text), outcome) in inputs.iter().zip(texts).zip(outcomes) {
+        if let Some(text) = text
             && input.target
         {
-            result
-                .sources
-                .insert(input.source.display.clone(), text.clone());
+            result.sources.insert(input.source.display.clone(), text);
         }
-        match output.summary {
-            Ok(summary) => summaries.push(Some(summary)),
-            Err(failure) => {
-                if input.target {
-                    findings.push(Finding::file_error(
-                        failure.rule,
-                        input.source.display.clone(),
-                        failure.span,
-                        failure.message,
-                    ));
-                }
-                summaries.push(None);
+        let failure = match outcome {
+            Outcome::Parsed(Ok(summary)) => {
+                summaries.push(Some(summary));
+                light_mods.push(None);
+                continue;
             }
+            Outcome::Skipped(index) => {
+                summaries.push(None);
+                light_mods.push(Some(index));
+                continue;
+            }
+            Outcome::Parsed(Err(failure)) | Outcome::Unread(failure) => failure,
+        };
+        if input.target {
+            findings.push(Finding::file_error(
+                failure.rule,
+                input.source.display.clone(),
+                failure.span,
+                failure.message,
+            ));
         }
+        summaries.push(None);
+        light_mods.push(None);
     }
 
-    // Module trees per crate, then rebase every summary to crate paths.
-    let mut by_crate: HashMap<Option<&PathBuf>, Vec<usize>> = HashMap::new();
-    for (i, input) in inputs.iter().enumerate() {
-        by_crate
-            .entry(input.crate_dir.as_ref())
-            .or_default()
-            .push(i);
-    }
+    // Module trees per crate (files never parsed declare their modules
+    // through the light scan), then rebase every summary to crate paths.
     let mut analysed: Vec<AnalysedFile> = Vec::new();
     let mut targets: Vec<bool> = Vec::new();
-    for (dir, members) in by_crate {
-        let info = dir.and_then(|d| crates.get(d)).unwrap_or(&loose);
-        let decls: Vec<(PathBuf, &[crate::summary::ModDecl])> = members
+    for (group, info) in infos.iter().enumerate() {
+        let members: Vec<usize> = (0..inputs.len())
+            .filter(|i| group_of[*i] == group)
+            .collect();
+        let decls: Vec<(PathBuf, &[ModDecl])> = members
             .iter()
             .filter_map(|&i| {
-                summaries[i]
-                    .as_ref()
-                    .map(|s| (inputs[i].source.absolute.clone(), s.mods.as_slice()))
+                let mods = match (&summaries[i], &light_mods[i]) {
+                    (Some(s), _) => s.mods.as_slice(),
+                    (None, Some(index)) => index.mods.as_slice(),
+                    (None, None) => return None,
+                };
+                Some((inputs[i].source.absolute.clone(), mods))
             })
             .collect();
         let modules = module_paths(&info.name, &info.root, &info.roots, &decls);
@@ -281,6 +344,10 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
         }
     }
     result.findings = findings;
+    stats
+        .phases
+        .push(("analysis", analysis_started.elapsed().as_secs_f64()));
+    result.stats = stats;
     Ok(result)
 }
 
@@ -311,35 +378,298 @@ pub fn rule_enabled(rule: &str, options: &Options, rules: &RuleSet) -> bool {
     }
 }
 
-/// Reads, parses and summarises one file, on a worker thread. A panic in
-/// any step is caught and reported as an error finding for this file alone.
-fn process_file(
-    path: &Path,
-    override_text: Option<&str>,
-    info: &CrateInfo,
-    rules: &RuleSet,
-) -> FileOutput {
-    let text = match override_text {
-        Some(t) => Ok(t.to_string()),
-        None => read_source(path),
-    };
-    let text = match text {
-        Ok(t) => Arc::<str>::from(t),
-        Err(failure) => {
-            return FileOutput {
-                text: None,
-                summary: Err(failure),
+/// The per-file pass of a run: read every file, take what the cache holds,
+/// scan the rest, then parse in waves what the plan (`lazy`) needs, and
+/// write the cache back.
+struct FilePass<'a> {
+    inputs: &'a [FileInput],
+    group_of: &'a [usize],
+    infos: &'a [&'a CrateInfo],
+    rules: &'a RuleSet,
+    stdin: Option<(&'a Path, &'a str)>,
+    cache_dir: Option<&'a Path>,
+    parse_all: bool,
+    /// Files named on the command line (or given on standard input) are
+    /// always parsed: their syntax errors are worth reporting.
+    force_named: bool,
+}
+
+/// A file with a suppression comment is parsed, so the comment's reach
+/// (`suppress`) is known even when nothing in the file can block.
+const SUPPRESSION_MARKER: &str = "blocklint: allow(";
+
+/// One file after reading, before planning.
+struct ReadFile {
+    text: Result<Arc<str>, ParseFailure>,
+    hash: u128,
+    index: Option<Arc<TextIndex>>,
+    /// The cached parse outcome, when the text is unchanged.
+    cached: Option<cache::Parsed>,
+    scan_cached: bool,
+}
+
+impl FilePass<'_> {
+    /// Runs on the caller's thread pool.
+    fn run(&self) -> (Vec<Option<Arc<str>>>, Vec<Outcome>, Stats) {
+        let started = std::time::Instant::now();
+        let n = self.inputs.len();
+        let mut caches: Vec<Option<CrateCache>> = self
+            .infos
+            .par_iter()
+            .map(|info| {
+                self.cache_dir.map(|dir| {
+                    let key = cache::crate_key(&info.externs, self.rules);
+                    CrateCache::open(dir, &info.root, &info.name, key)
+                })
+            })
+            .collect();
+        let mut entries: Vec<Option<cache::Entry>> = (0..n)
+            .map(|i| {
+                caches[self.group_of[i]]
+                    .as_mut()
+                    .and_then(|c| c.take(&self.inputs[i].source.absolute))
+            })
+            .collect();
+        let read: Vec<ReadFile> = entries
+            .par_iter_mut()
+            .enumerate()
+            .map(|(i, entry)| self.read(i, entry.take()))
+            .collect();
+        drop(entries);
+
+        let mut stats = Stats {
+            files: read.iter().filter(|r| r.text.is_ok()).count(),
+            bytes: read
+                .iter()
+                .filter_map(|r| r.text.as_ref().ok())
+                .map(|t| t.len() as u64)
+                .sum(),
+            scans_cached: read.iter().filter(|r| r.scan_cached).count(),
+            ..Stats::default()
+        };
+        let mut files: Vec<PlanFile> = Vec::with_capacity(n);
+        let light: Vec<_> = (0..self.infos.len())
+            .into_par_iter()
+            .map(|group| {
+                let info = self.infos[group];
+                let decls: Vec<(PathBuf, &[ModDecl])> = (0..n)
+                    .filter(|i| self.group_of[*i] == group)
+                    .filter_map(|i| {
+                        let index = read[i].index.as_ref()?;
+                        Some((
+                            self.inputs[i].source.absolute.clone(),
+                            index.mods.as_slice(),
+                        ))
+                    })
+                    .collect();
+                module_paths(&info.name, &info.root, &info.roots, &decls)
+            })
+            .collect();
+        for (i, r) in read.iter().enumerate() {
+            let group = self.group_of[i];
+            let info = self.infos[group];
+            let (module, crate_root) = match light[group].get(&self.inputs[i].source.absolute) {
+                Some(place) => (place.module.clone(), place.crate_root.clone()),
+                None => (info.name.clone(), info.name.clone()),
             };
+            let text = r.text.as_ref().ok().cloned();
+            let marker = self.inputs[i].target
+                && text
+                    .as_ref()
+                    .is_some_and(|t| t.contains(SUPPRESSION_MARKER));
+            files.push(PlanFile {
+                krate: group,
+                module,
+                crate_root,
+                index: r.index.clone(),
+                text,
+                force: self.parse_all || marker || (self.force_named && self.inputs[i].target),
+            });
         }
-    };
+        drop(light);
+        let crates: Vec<PlanCrate> = self
+            .infos
+            .iter()
+            .map(|info| PlanCrate {
+                name: info.name.clone(),
+                deps: info
+                    .externs
+                    .deps
+                    .iter()
+                    .chain(info.externs.renames.values())
+                    .cloned()
+                    .collect(),
+            })
+            .collect();
+
+        stats.phases.push(("read", started.elapsed().as_secs_f64()));
+        trace(&format!("read {:?}", started.elapsed()));
+        let started = std::time::Instant::now();
+        let mut planner = Planner::new(self.rules, crates, files);
+        let mut read = read;
+        let mut results: Vec<Option<Result<FileSummary, ParseFailure>>> =
+            (0..n).map(|_| None).collect();
+        loop {
+            let wave = planner.next_wave();
+            if wave.is_empty() {
+                break;
+            }
+            stats.waves += 1;
+            let jobs: Vec<(usize, Option<cache::Parsed>)> =
+                wave.iter().map(|&i| (i, read[i].cached.take())).collect();
+            let done: Vec<(usize, Result<FileSummary, ParseFailure>, bool)> = jobs
+                .into_par_iter()
+                .map(|(i, cached)| match cached {
+                    Some(parsed) => (i, parsed.into_result(), true),
+                    None => {
+                        let text = read[i].text.as_ref().expect("planned files were read");
+                        let info = self.infos[self.group_of[i]];
+                        (i, summarise(text, info, self.rules), false)
+                    }
+                })
+                .collect();
+            for (i, outcome, from_cache) in done {
+                let bytes = read[i].text.as_ref().map_or(0, |t| t.len() as u64);
+                if from_cache {
+                    stats.cached += 1;
+                    stats.cached_bytes += bytes;
+                } else {
+                    stats.parsed += 1;
+                    stats.parsed_bytes += bytes;
+                }
+                results[i] = Some(outcome);
+            }
+            let view: Vec<Option<&FileSummary>> = results
+                .iter()
+                .map(|r| r.as_ref().and_then(|r| r.as_ref().ok()))
+                .collect();
+            planner.absorb(&view, &wave);
+            trace(&format!(
+                "wave {} of {} files: {:?} {}",
+                stats.waves,
+                wave.len(),
+                started.elapsed(),
+                planner.sizes()
+            ));
+        }
+        drop(planner);
+        stats
+            .phases
+            .push(("parse", started.elapsed().as_secs_f64()));
+        let started = std::time::Instant::now();
+
+        // Back to the cache: every file this run read, with what is known
+        // of it (a summary from an earlier run stays while the text does).
+        caches
+            .par_iter()
+            .enumerate()
+            .filter_map(|(group, c)| c.as_ref().map(|c| (group, c)))
+            .for_each(|(group, c)| {
+                let entries: Vec<(&Path, cache::EntryRef<'_>)> = (0..n)
+                    .filter(|i| self.group_of[*i] == group)
+                    .filter_map(|i| {
+                        let r = &read[i];
+                        r.text.as_ref().ok()?;
+                        let index = r.index.as_deref()?;
+                        let summary = match &results[i] {
+                            Some(Ok(summary)) => Some(cache::ParsedRef::Summary(summary)),
+                            Some(Err(f)) if f.rule == SYNTAX_ERROR => {
+                                Some(cache::ParsedRef::Failed(f))
+                            }
+                            Some(Err(_)) => None,
+                            None => r.cached.as_ref().map(cache::ParsedRef::from_parsed),
+                        };
+                        let entry = cache::EntryRef {
+                            hash: r.hash,
+                            index,
+                            summary,
+                        };
+                        Some((self.inputs[i].source.absolute.as_path(), entry))
+                    })
+                    .collect();
+                // A cache that cannot be written only costs the next run time.
+                let _ = c.save(entries);
+            });
+
+        stats
+            .phases
+            .push(("cache", started.elapsed().as_secs_f64()));
+        let mut texts = Vec::with_capacity(n);
+        let mut outcomes = Vec::with_capacity(n);
+        for (r, result) in read.into_iter().zip(results) {
+            match r.text {
+                Ok(text) => {
+                    texts.push(Some(text));
+                    outcomes.push(match result {
+                        Some(parsed) => Outcome::Parsed(parsed),
+                        None => Outcome::Skipped(r.index.expect("read files are scanned")),
+                    });
+                }
+                Err(failure) => {
+                    texts.push(None);
+                    outcomes.push(Outcome::Unread(failure));
+                }
+            }
+        }
+        (texts, outcomes, stats)
+    }
+
+    /// Reads one file (or takes standard input for it), hashes it, and
+    /// takes its scan and summary from the cache entry when the text is the
+    /// same, scanning it otherwise.
+    fn read(&self, i: usize, entry: Option<cache::Entry>) -> ReadFile {
+        let input = &self.inputs[i];
+        let override_text = self
+            .stdin
+            .filter(|(p, _)| {
+                *p == input.source.absolute
+                    || *p == std::path::absolute(&input.source.display).unwrap_or_default()
+            })
+            .map(|(_, t)| t);
+        let text = match override_text {
+            Some(t) => Ok(Arc::<str>::from(t)),
+            None => read_source(&input.source.absolute).map(Arc::<str>::from),
+        };
+        let Ok(body) = &text else {
+            return ReadFile {
+                text,
+                hash: 0,
+                index: None,
+                cached: None,
+                scan_cached: false,
+            };
+        };
+        let hash = cache::content_hash(body);
+        match entry.filter(|e| e.hash == hash) {
+            Some(entry) => ReadFile {
+                hash,
+                index: Some(Arc::new(entry.index)),
+                cached: entry.summary,
+                scan_cached: true,
+                text,
+            },
+            None => ReadFile {
+                hash,
+                index: Some(Arc::new(scan(body))),
+                cached: None,
+                scan_cached: false,
+                text,
+            },
+        }
+    }
+}
+
+/// Parses and summarises one file's text, on a worker thread. A panic in
+/// any step is caught and reported as an error finding for this file alone.
+fn summarise(text: &str, info: &CrateInfo, rules: &RuleSet) -> Result<FileSummary, ParseFailure> {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let summary = parse(&text).map(|file| collect(&file, &info.externs, rules));
+        let summary = parse(text).map(|file| collect(&file, &info.externs, rules));
         // Span data for this file is no longer needed; without this each
         // worker keeps every file's text alive (PERF-NOTES).
         proc_macro2::extra::invalidate_current_thread_spans();
         summary
     }));
-    let summary = match outcome {
+    match outcome {
         Ok(summary) => summary,
         Err(panic) => {
             proc_macro2::extra::invalidate_current_thread_spans();
@@ -361,9 +691,11 @@ fn process_file(
                 ),
             })
         }
-    };
-    FileOutput {
-        text: Some(text),
-        summary,
+    }
+}
+
+fn trace(message: &str) {
+    if std::env::var_os("BLOCKLINT_TRACE").is_some() {
+        eprintln!("trace: {message}");
     }
 }

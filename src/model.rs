@@ -3,7 +3,7 @@
 //! Architecture invariant: nothing here knows syn. The reporter and the CLI
 //! depend on this module only, so a new output format never touches parsing.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// How loudly a finding is reported. Ordered from least to most severe.
@@ -36,7 +36,9 @@ impl Severity {
 
 /// A place in a source file: 1-based lines, 1-based columns counted in
 /// characters (as rustc prints them), and byte offsets for renderers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub struct Span {
     pub line: usize,
     pub column: usize,

@@ -555,6 +555,12 @@ impl RuleSet {
         self.known_paths.contains(path) || self.functions.contains_key(path)
     }
 
+    /// Every path `knows_path` accepts (with repeats), so a cache can tell
+    /// when name resolution would change.
+    pub fn known_paths(&self) -> impl Iterator<Item = &String> {
+        self.known_paths.iter().chain(self.functions.keys())
+    }
+
     /// Adds a user's own blocking function (configuration). A path whose
     /// owner is a type (`legacy::Client::fetch`) also matches the method
     /// call `client.fetch()` on a receiver known to be a `legacy::Client`.

@@ -10,11 +10,12 @@
 
 use crate::model::Span;
 use crate::types::Ty;
+use serde::{Deserialize, Serialize};
 
 /// A type as far as local evidence tells it, evaluated later against the
 /// crate-wide index (struct fields and function return types may live in other
 /// files).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TyExpr {
     Known(Ty),
     /// `(a, b)` built from expressions.
@@ -58,7 +59,7 @@ impl TyExpr {
 }
 
 /// What is being called.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Callee {
     /// A path call; candidates in order of preference (a glob import gives
     /// several). Empty when the name is a local variable.
@@ -72,7 +73,7 @@ pub enum Callee {
 }
 
 /// One call in a function body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallSite {
     pub callee: Callee,
     pub span: Span,
@@ -108,7 +109,7 @@ pub struct CallSite {
 }
 
 /// The path call at the start of a method chain, with its candidates.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainRoot {
     pub span: Span,
     pub candidates: Vec<String>,
@@ -116,7 +117,7 @@ pub struct ChainRoot {
 
 /// An async context: an async fn, async block or async closure (or a
 /// current-thread entry point, see `flavor`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AsyncContext {
     pub description: String,
     pub span: Span,
@@ -124,14 +125,14 @@ pub struct AsyncContext {
 
 /// Which tokio runtime flavour an entry point (`#[tokio::main]`,
 /// `#[tokio::test]`) runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Flavor {
     CurrentThread,
     MultiThread,
 }
 
 /// One function or method, with every call in its body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FnSummary {
     /// `$mod::Type::name` or `$mod::name`.
     pub path: String,
@@ -146,7 +147,7 @@ pub struct FnSummary {
 }
 
 /// `mod name;` (or an inline `mod name { }`) declared in a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModDecl {
     /// Inline modules this declaration sits in, outermost first.
     pub inline_parents: Vec<String>,
@@ -159,7 +160,7 @@ pub struct ModDecl {
 
 /// A `use` at module level: `$mod::alias` names `target`; with `glob`, every
 /// name of `target` is visible in `module`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UseAlias {
     pub module: String,
     pub name: String,
@@ -168,7 +169,7 @@ pub struct UseAlias {
 }
 
 /// Everything the crate-wide analysis needs from one file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileSummary {
     pub functions: Vec<FnSummary>,
     pub contexts: Vec<AsyncContext>,

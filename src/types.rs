@@ -5,7 +5,7 @@
 use std::fmt;
 
 /// A resolved type: a path with its generic arguments, or a tuple.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Ty {
     Path { path: String, args: Vec<Ty> },
     Tuple(Vec<Ty>),

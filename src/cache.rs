@@ -1,0 +1,404 @@
+//! The cache of per-file results, like ruff's: what the per-file pass made
+//! of each file (its light scan, and its `FileSummary` or parse failure), so
+//! an unchanged file is neither scanned nor parsed again.
+//!
+//! Only per-file results are stored, never findings: the crate-wide
+//! analysis always reruns over the summaries, so a change in one file shows
+//! in the findings of every file it reaches.
+//!
+//! One cache file per crate, named by the crate's folder and by the key of
+//! everything the per-file pass depends on beside the file's own text: the
+//! tool (version and executable), the rule data (built in and configured)
+//! and the crate's dependency names. An entry is used only when its file's
+//! text hashes the same. A file that is missing, unreadable, corrupt or of
+//! another key is ignored (and rewritten); writes go to a temporary file
+//! renamed into place, so readers never see half a file.
+
+use crate::model::{IO_ERROR, SYNTAX_ERROR, Span};
+use crate::parse::ParseFailure;
+use crate::prefilter::TextIndex;
+use crate::resolve::ExternNames;
+use crate::rules::RuleSet;
+use crate::summary::FileSummary;
+use bincode::Options as _;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use xxhash_rust::xxh3::{Xxh3, xxh3_128};
+
+/// Bumped whenever the layout of a cache file changes.
+const FORMAT: u32 = 1;
+const MAGIC: [u8; 4] = *b"BLKC";
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+}
+
+/// The hash of a file's text, as entries are keyed.
+pub fn content_hash(text: &str) -> u128 {
+    xxh3_128(text.as_bytes())
+}
+
+/// The key of one crate's cache: the tool, the rule data as loaded
+/// (configured additions included) and the crate's names of other crates.
+pub fn crate_key(externs: &ExternNames, rules: &RuleSet) -> u128 {
+    let mut h = Xxh3::new();
+    h.update(&tool_key().to_le_bytes());
+    h.update(&rules_key(rules).to_le_bytes());
+    let mut sorted = |items: Vec<String>| {
+        let mut items = items;
+        items.sort_unstable();
+        for item in items {
+            h.update(item.as_bytes());
+            h.update(&[0]);
+        }
+        h.update(&[1]);
+    };
+    sorted(externs.deps.iter().cloned().collect());
+    sorted(
+        externs
+            .renames
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect(),
+    );
+    sorted(externs.own.iter().cloned().collect());
+    h.digest128()
+}
+
+/// The tool: cache format, version, the rule data compiled in, and the
+/// executable itself (a rebuild with unchanged version still invalidates).
+fn tool_key() -> u128 {
+    static KEY: OnceLock<u128> = OnceLock::new();
+    *KEY.get_or_init(|| {
+        let mut h = Xxh3::new();
+        h.update(&FORMAT.to_le_bytes());
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        for (name, text) in embedded::RULE_FILES.iter().chain(embedded::RULE_DOCS) {
+            h.update(name.as_bytes());
+            h.update(text.as_bytes());
+        }
+        if let Ok(meta) = std::env::current_exe().and_then(std::fs::metadata) {
+            h.update(&meta.len().to_le_bytes());
+            if let Ok(modified) = meta.modified()
+                && let Ok(since) = modified.duration_since(std::time::UNIX_EPOCH)
+            {
+                h.update(&since.as_nanos().to_le_bytes());
+            }
+        }
+        h.digest128()
+    })
+}
+
+/// Name resolution consults the rule data's known paths (for glob imports);
+/// configuration may add to them.
+fn rules_key(rules: &RuleSet) -> u128 {
+    let mut paths: Vec<&String> = rules.known_paths().collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let mut h = Xxh3::new();
+    for p in paths {
+        h.update(p.as_bytes());
+        h.update(&[0]);
+    }
+    h.digest128()
+}
+
+/// What the per-file pass made of one file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub hash: u128,
+    pub index: TextIndex,
+    /// Present once the file was parsed.
+    pub summary: Option<Parsed>,
+}
+
+/// A parse outcome worth keeping: a summary or a syntax error.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Parsed {
+    Summary(FileSummary),
+    Failed {
+        syntax: bool,
+        span: Span,
+        message: String,
+    },
+}
+
+impl Parsed {
+    pub fn from_result(result: &Result<FileSummary, ParseFailure>) -> Parsed {
+        match result {
+            Ok(summary) => Parsed::Summary(summary.clone()),
+            Err(f) => Parsed::Failed {
+                syntax: f.rule == SYNTAX_ERROR,
+                span: f.span,
+                message: f.message.clone(),
+            },
+        }
+    }
+
+    pub fn into_result(self) -> Result<FileSummary, ParseFailure> {
+        match self {
+            Parsed::Summary(summary) => Ok(summary),
+            Parsed::Failed {
+                syntax,
+                span,
+                message,
+            } => Err(ParseFailure {
+                rule: if syntax { SYNTAX_ERROR } else { IO_ERROR },
+                span,
+                message,
+            }),
+        }
+    }
+}
+
+/// An entry to store, borrowing from the run (encoded as `Entry` is).
+#[derive(Debug, Serialize)]
+pub struct EntryRef<'a> {
+    pub hash: u128,
+    pub index: &'a TextIndex,
+    pub summary: Option<ParsedRef<'a>>,
+}
+
+/// A parse outcome to store, borrowing from the run (encoded as `Parsed`
+/// is).
+#[derive(Debug)]
+pub enum ParsedRef<'a> {
+    Summary(&'a FileSummary),
+    Failed(&'a ParseFailure),
+    Kept(&'a Parsed),
+}
+
+impl<'a> ParsedRef<'a> {
+    pub fn from_parsed(parsed: &'a Parsed) -> ParsedRef<'a> {
+        ParsedRef::Kept(parsed)
+    }
+}
+
+impl Serialize for ParsedRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        enum Shape<'b> {
+            Summary(&'b FileSummary),
+            Failed {
+                syntax: bool,
+                span: Span,
+                message: &'b str,
+            },
+        }
+        let shape = match self {
+            ParsedRef::Summary(s) => Shape::Summary(s),
+            ParsedRef::Kept(Parsed::Summary(s)) => Shape::Summary(s),
+            ParsedRef::Failed(f) => Shape::Failed {
+                syntax: f.rule == SYNTAX_ERROR,
+                span: f.span,
+                message: &f.message,
+            },
+            ParsedRef::Kept(Parsed::Failed {
+                syntax,
+                span,
+                message,
+            }) => Shape::Failed {
+                syntax: *syntax,
+                span: *span,
+                message,
+            },
+        };
+        shape.serialize(serializer)
+    }
+}
+
+#[derive(Deserialize)]
+struct Stored {
+    magic: [u8; 4],
+    format: u32,
+    key: u128,
+    /// Paths relative to the crate folder where they lie inside it.
+    entries: Vec<(PathBuf, Entry)>,
+}
+
+#[derive(Serialize)]
+struct StoredRef<'a> {
+    magic: [u8; 4],
+    format: u32,
+    key: u128,
+    entries: Vec<(&'a Path, EntryRef<'a>)>,
+}
+
+/// The cache of one crate: loaded at the start of a run, saved at its end.
+#[derive(Debug)]
+pub struct CrateCache {
+    file: PathBuf,
+    root: PathBuf,
+    key: u128,
+    entries: HashMap<PathBuf, Entry>,
+    /// What the file held: text hash and whether a summary came with it.
+    loaded: HashMap<PathBuf, (u128, bool)>,
+}
+
+impl CrateCache {
+    /// Opens the cache of the crate in `root` under `dir`; a missing or
+    /// unusable cache file gives an empty cache.
+    pub fn open(dir: &Path, root: &Path, name: &str, key: u128) -> CrateCache {
+        let mut h = Xxh3::new();
+        h.update(root.as_os_str().as_encoded_bytes());
+        h.update(&key.to_le_bytes());
+        let safe: String = name
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '_' })
+            .take(40)
+            .collect();
+        let file = dir.join(format!("{safe}-{:032x}.bin", h.digest128()));
+        let entries: HashMap<PathBuf, Entry> = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| decode(&bytes, key))
+            .map(|stored| {
+                stored
+                    .entries
+                    .into_iter()
+                    .map(|(path, entry)| (root.join(path), entry))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let loaded = entries
+            .iter()
+            .map(|(p, e)| (p.clone(), (e.hash, e.summary.is_some())))
+            .collect();
+        CrateCache {
+            file,
+            root: root.to_path_buf(),
+            key,
+            entries,
+            loaded,
+        }
+    }
+
+    /// Takes the entry for `path` out; the caller checks its hash.
+    pub fn take(&mut self, path: &Path) -> Option<Entry> {
+        self.entries.remove(path)
+    }
+
+    /// The entry for `path` if its text still hashes to `hash`.
+    pub fn get(&self, path: &Path, hash: u128) -> Option<&Entry> {
+        self.entries.get(path).filter(|e| e.hash == hash)
+    }
+
+    /// Writes `entries` (every file of the crate this run saw) in place of
+    /// the cache file, unless they are what it already holds.
+    pub fn save(&self, entries: Vec<(&Path, EntryRef<'_>)>) -> std::io::Result<()> {
+        let unchanged = entries.len() == self.loaded.len()
+            && entries.iter().all(|(path, entry)| {
+                self.loaded.get(*path).is_some_and(|(hash, summary)| {
+                    *hash == entry.hash && *summary == entry.summary.is_some()
+                })
+            });
+        if unchanged {
+            return Ok(());
+        }
+        let stored = StoredRef {
+            magic: MAGIC,
+            format: FORMAT,
+            key: self.key,
+            entries: entries
+                .into_iter()
+                .map(|(path, entry)| (path.strip_prefix(&self.root).unwrap_or(path), entry))
+                .collect(),
+        };
+        let bytes = options()
+            .serialize(&stored)
+            .map_err(std::io::Error::other)?;
+        let dir = self.file.parent().unwrap_or(Path::new("."));
+        prepare_dir(dir)?;
+        write_atomic(&self.file, &bytes)
+    }
+}
+
+fn options() -> impl bincode::Options {
+    bincode::DefaultOptions::new()
+}
+
+fn decode(bytes: &[u8], key: u128) -> Option<Stored> {
+    // The limit keeps a corrupt length field from asking for memory the
+    // file cannot hold.
+    let stored: Stored = options()
+        .with_limit(bytes.len() as u64 * 8 + 1024)
+        .deserialize(bytes)
+        .ok()?;
+    (stored.magic == MAGIC && stored.format == FORMAT && stored.key == key).then_some(stored)
+}
+
+/// Creates the cache folder, marked as a cache for backup tools and as
+/// nothing for git to track (a `--cache-dir` may be anywhere).
+fn prepare_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    let _ = std::fs::write(
+        dir.join("CACHEDIR.TAG"),
+        "Signature: 8a477f597d28d172789f06886806bc55\n# blocklint's cache: safe to delete.\n",
+    );
+    let _ = std::fs::write(dir.join(".gitignore"), "*\n");
+    Ok(())
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over
+/// `path`: a reader sees the old file or the new one, never a mix.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let temp = path.with_extension(format!("tmp-{}-{nanos}", std::process::id()));
+    let written = std::fs::write(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry<'a>(hash: u128, index: &'a TextIndex, summary: &'a FileSummary) -> EntryRef<'a> {
+        EntryRef {
+            hash,
+            index,
+            summary: Some(ParsedRef::Summary(summary)),
+        }
+    }
+
+    #[test]
+    fn round_trip_and_recovery() {
+        let dir = std::env::temp_dir().join(format!("blocklint-cache-unit-{}", std::process::id()));
+        let root = dir.join("crate");
+        let cache = CrateCache::open(&dir, &root, "my-crate", 7);
+        assert!(cache.get(&root.join("src/lib.rs"), 1).is_none());
+        let file = root.join("src/lib.rs");
+        let (index, summary) = (
+            crate::prefilter::scan("async fn f() {}"),
+            FileSummary::default(),
+        );
+        cache
+            .save(vec![(&file, entry(1, &index, &summary))])
+            .unwrap();
+        let cache = CrateCache::open(&dir, &root, "my-crate", 7);
+        assert!(cache.get(&file, 1).is_some());
+        assert!(cache.get(&file, 2).is_none(), "changed text");
+        assert!(
+            CrateCache::open(&dir, &root, "my-crate", 8)
+                .get(&file, 1)
+                .is_none(),
+            "another key"
+        );
+        // A corrupt file reads as empty.
+        std::fs::write(&cache.file, b"BLKC\x01garbage").unwrap();
+        assert!(
+            CrateCache::open(&dir, &root, "my-crate", 7)
+                .get(&file, 1)
+                .is_none()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,866 @@
+//! Which files a run must parse: those that can change a finding.
+//!
+//! A finding needs an async context (the `async` keyword) or a
+//! current-thread-only call (`block_in_place`), so files with either are
+//! parsed first. Their summaries then say what else the analysis will look
+//! at: the crate-local functions their async code calls (and everything
+//! those call, for the may-block and offload fixed points), the types and
+//! fields their receiver evidence names, and the `use` re-exports and glob
+//! imports a path may be routed through. Each of those is found, by the
+//! light scan of `prefilter`, in the files that can define it; those files
+//! are parsed next, and so on until nothing new is needed. Every other file
+//! only contributes its `mod` declarations to the module tree.
+//!
+//! The planner never decides anything about blocking, and it errs on the
+//! side of parsing: a name it cannot place makes every file that could
+//! define it needed. So the analysis over the parsed files gives the same
+//! findings as over all of them (checked on the benchmark corpus).
+//!
+//! Paths here are crate paths (`app::store::Store::load`): summaries are
+//! rebased with the module tree built from the light scan.
+
+use crate::prefilter::TextIndex;
+use crate::rules::RuleSet;
+use crate::summary::{Callee, FileSummary, TyExpr, rebase_path};
+use crate::types::Ty;
+use std::sync::Arc;
+
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
+/// One crate of the run, as the planner needs it.
+#[derive(Debug, Clone)]
+pub struct PlanCrate {
+    /// The crate's name as code writes it.
+    pub name: String,
+    /// Names of the crates it depends on, as their code is named
+    /// (renamed dependencies under their real name too).
+    pub deps: Vec<String>,
+}
+
+/// One file of the run.
+#[derive(Debug, Clone)]
+pub struct PlanFile {
+    /// Index into the planner's crates.
+    pub krate: usize,
+    /// Module path and `crate::` path of the file (from the light module
+    /// tree).
+    pub module: String,
+    pub crate_root: String,
+    /// `None` when the file cannot be read: nothing to parse.
+    pub index: Option<Arc<TextIndex>>,
+    pub text: Option<Arc<str>>,
+    /// Parse it whatever the plan says (named on the command line, carries
+    /// a suppression comment, or the run parses everything).
+    pub force: bool,
+}
+
+type FnRef = (u32, u32);
+
+/// Decides, wave after wave, which files to parse.
+pub struct Planner<'r> {
+    rules: &'r RuleSet,
+    crates: Vec<PlanCrate>,
+    files: Vec<PlanFile>,
+    /// Crates by name (several versions of one crate may share it).
+    by_name: HashMap<String, Vec<usize>>,
+    /// Crates whose dependencies include a name.
+    dependents: HashMap<String, Vec<usize>>,
+    /// Files defining each module path (inline modules included).
+    modules: HashMap<String, Vec<u32>>,
+    /// Per crate: function name -> files whose scan saw `fn name`, built on
+    /// first use.
+    fn_files: Vec<Option<HashMap<String, Vec<u32>>>>,
+    def_files: Vec<Option<HashMap<String, Vec<u32>>>>,
+    /// Parse state per file: marked for parsing, and absorbed.
+    marked: Vec<bool>,
+    absorbed: Vec<bool>,
+    pending: Vec<usize>,
+
+    /// `(crate, name)`: items (functions, types, modules, re-exports) of
+    /// that name in that crate are needed.
+    item_needs: HashSet<(u32, String)>,
+    /// `(crate, type name, method name)`.
+    method_needs: HashSet<(u32, String, String)>,
+    /// Module paths whose glob-importing files were needed.
+    glob_modules: HashSet<String>,
+    /// Parsed `use` aliases by crate and bound name: their targets.
+    aliases: HashMap<(u32, String), Vec<String>>,
+    /// `(struct name, field)` -> methods called on that field, and the
+    /// crates calling them.
+    field_methods: HashMap<(String, String), Vec<(String, u32)>>,
+    fields_by_name: HashMap<(u32, String), Vec<FnRef>>,
+    /// Parsed fields by struct name, in any crate.
+    fields_any: HashMap<String, Vec<FnRef>>,
+    /// Field methods to match against fields already parsed.
+    pending_field_methods: Vec<(Vec<FnRef>, String, String, u32)>,
+    fns_by_name: HashMap<(u32, String), Vec<FnRef>>,
+    /// 1: async-context calls processed; 2: every call.
+    processed: HashMap<FnRef, u8>,
+    fn_queue: Vec<(FnRef, u8)>,
+    /// Paths named by processed code, with the crate naming them.
+    path_queue: Vec<(String, u32)>,
+    field_queue: Vec<FnRef>,
+    fields_done: HashSet<FnRef>,
+    /// `(crate, method name)`: methods of a type the planner cannot name.
+    name_needs: HashSet<(u32, String)>,
+    /// Names of current-thread-only callees and of the crate functions
+    /// that reach them; whoever calls them must be parsed.
+    ct_base: HashSet<String>,
+    ct_names: HashSet<(u32, String)>,
+    ct_queue: Vec<(u32, String, bool)>,
+    /// Names per crate in `ct_names`, to bound the search.
+    ct_counts: HashMap<u32, usize>,
+}
+
+/// How many function names per crate the current-thread search follows.
+const CT_NAMES_PER_CRATE: usize = 32;
+
+impl<'r> Planner<'r> {
+    pub fn new(rules: &'r RuleSet, crates: Vec<PlanCrate>, files: Vec<PlanFile>) -> Planner<'r> {
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::default();
+        let mut dependents: HashMap<String, Vec<usize>> = HashMap::default();
+        for (i, c) in crates.iter().enumerate() {
+            by_name.entry(c.name.clone()).or_default().push(i);
+            for dep in &c.deps {
+                dependents.entry(dep.clone()).or_default().push(i);
+            }
+        }
+        let mut modules: HashMap<String, Vec<u32>> = HashMap::default();
+        for (i, f) in files.iter().enumerate() {
+            modules.entry(f.module.clone()).or_default().push(i as u32);
+            if let Some(index) = &f.index {
+                for inline in index.inline_modules() {
+                    let path = format!("{}::{}", f.module, inline.join("::"));
+                    modules.entry(path).or_default().push(i as u32);
+                }
+            }
+        }
+        let ct_base: HashSet<String> = rules
+            .function_paths()
+            .filter(|p| rules.function(p).is_some_and(|i| i.current_thread_only))
+            .map(|p| last_segment(p).to_string())
+            .collect();
+        let n = files.len();
+        let mut planner = Planner {
+            rules,
+            fn_files: vec![None; crates.len()],
+            def_files: vec![None; crates.len()],
+            crates,
+            files,
+            by_name,
+            dependents,
+            modules,
+            marked: vec![false; n],
+            absorbed: vec![false; n],
+            pending: Vec::new(),
+            item_needs: HashSet::default(),
+            method_needs: HashSet::default(),
+            glob_modules: HashSet::default(),
+            aliases: HashMap::default(),
+            field_methods: HashMap::default(),
+            fields_by_name: HashMap::default(),
+            fields_any: HashMap::default(),
+            pending_field_methods: Vec::new(),
+            fns_by_name: HashMap::default(),
+            processed: HashMap::default(),
+            fn_queue: Vec::new(),
+            path_queue: Vec::new(),
+            field_queue: Vec::new(),
+            fields_done: HashSet::default(),
+            name_needs: HashSet::default(),
+            ct_base,
+            ct_names: HashSet::default(),
+            ct_queue: Vec::new(),
+            ct_counts: HashMap::default(),
+        };
+        for i in 0..n {
+            let f = &planner.files[i];
+            let Some(index) = &f.index else { continue };
+            let seed = f.force
+                || index.has_async
+                || index.anomaly
+                || f.text
+                    .as_ref()
+                    .is_some_and(|t| planner.ct_base.iter().any(|name| t.contains(name.as_str())));
+            if seed {
+                planner.mark(i);
+            }
+        }
+        planner
+    }
+
+    /// Sizes of the planner's tables, for tracing.
+    pub fn sizes(&self) -> String {
+        format!(
+            "items {} methods {} aliases {} processed {} name-needs {} ct {}",
+            self.item_needs.len(),
+            self.method_needs.len(),
+            self.aliases.len(),
+            self.processed.len(),
+            self.name_needs.len(),
+            self.ct_names.len(),
+        )
+    }
+
+    /// Files to parse next. Empty when the plan is complete.
+    pub fn next_wave(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Whether the plan asked for this file.
+    pub fn is_marked(&self, file: usize) -> bool {
+        self.marked[file]
+    }
+
+    /// Takes in the summaries of the files just parsed (`None` for a file
+    /// that failed) and works out what they need.
+    pub fn absorb(&mut self, summaries: &[Option<&FileSummary>], wave: &[usize]) {
+        for &file in wave {
+            self.absorbed[file] = true;
+            if let Some(summary) = summaries[file] {
+                self.register(file, summary);
+            }
+        }
+        self.settle(summaries);
+    }
+
+    fn mark(&mut self, file: usize) {
+        if !self.marked[file] && self.files[file].index.is_some() {
+            self.marked[file] = true;
+            self.pending.push(file);
+        }
+    }
+
+    /// Indexes a newly parsed file and queues the work its functions start.
+    fn register(&mut self, file: usize, summary: &FileSummary) {
+        let (module, root) = (
+            self.files[file].module.clone(),
+            self.files[file].crate_root.clone(),
+        );
+        let krate = self.files[file].krate as u32;
+        for u in &summary.uses {
+            if u.glob {
+                continue;
+            }
+            let target = rebase_path(&u.target, &module, &root);
+            if let Some(base) = self.ct_base.get(last_segment(&target)).cloned()
+                && base != u.name
+            {
+                self.ct_queue.push((krate, u.name.clone(), false));
+            }
+            let key = (krate, u.name.clone());
+            if self.item_needs.contains(&key) {
+                self.path_queue.push((target.clone(), krate));
+            }
+            self.aliases.entry(key).or_default().push(target);
+        }
+        for (i, (owner, field, ty)) in summary.fields.iter().enumerate() {
+            let owner = last_segment(owner).to_string();
+            let id = (file as u32, i as u32);
+            if self.item_needs.contains(&(krate, owner.clone())) && self.fields_done.insert(id) {
+                self.field_queue.push(id);
+            }
+            if let Some(methods) = self
+                .field_methods
+                .get(&(owner.clone(), field.clone()))
+                .cloned()
+            {
+                for (m, origin) in methods {
+                    self.field_type_methods(origin, ty, &[m], &module, &root);
+                }
+            }
+            self.fields_any.entry(owner.clone()).or_default().push(id);
+            self.fields_by_name
+                .entry((krate, owner))
+                .or_default()
+                .push(id);
+        }
+        for (i, function) in summary.functions.iter().enumerate() {
+            let id = (file as u32, i as u32);
+            if function.calls.iter().any(|c| c.async_context.is_some()) {
+                self.fn_queue.push((id, 1));
+            }
+            let direct = function.calls.iter().any(|c| self.calls_ct_base(c));
+            let reaches_ct = direct || function.calls.iter().any(|c| self.calls_ct(krate, c));
+            if reaches_ct {
+                self.fn_queue.push((id, 2));
+                self.ct_queue.push((krate, function.name.clone(), false));
+            }
+            let path = rebase_path(&function.path, &module, &root);
+            let owner = path.rsplit_once("::").map_or("", |(o, _)| o);
+            let needed = if self.modules.contains_key(owner) {
+                self.item_needs.contains(&(krate, function.name.clone()))
+            } else {
+                self.method_needs.contains(&(
+                    krate,
+                    last_segment(owner).to_string(),
+                    function.name.clone(),
+                ))
+            };
+            if needed || self.name_needs.contains(&(krate, function.name.clone())) {
+                self.fn_queue.push((id, 2));
+            }
+            self.fns_by_name
+                .entry((krate, function.name.clone()))
+                .or_default()
+                .push(id);
+        }
+    }
+
+    fn calls_ct_base(&self, call: &crate::summary::CallSite) -> bool {
+        match &call.callee {
+            Callee::Path(candidates) => candidates
+                .iter()
+                .any(|c| self.ct_base.contains(last_segment(c))),
+            _ => false,
+        }
+    }
+
+    fn calls_ct(&self, krate: u32, call: &crate::summary::CallSite) -> bool {
+        match &call.callee {
+            Callee::Path(candidates) => candidates.iter().any(|c| {
+                let name = last_segment(c);
+                self.ct_base.contains(name) || self.ct_names.contains(&(krate, name.to_string()))
+            }),
+            _ => false,
+        }
+    }
+
+    /// Works the queues until nothing changes.
+    fn settle(&mut self, summaries: &[Option<&FileSummary>]) {
+        loop {
+            if let Some((path, origin)) = self.path_queue.pop() {
+                self.need_path(&path, origin);
+                continue;
+            }
+            if let Some((id, level)) = self.fn_queue.pop() {
+                self.process_fn(summaries, id, level);
+                continue;
+            }
+            if let Some(id) = self.field_queue.pop() {
+                self.process_field(summaries, id);
+                continue;
+            }
+            if !self.pending_field_methods.is_empty() {
+                self.match_field_methods(summaries);
+                continue;
+            }
+            if let Some((krate, name, cross)) = self.ct_queue.pop() {
+                self.ct_need(summaries, krate, name, cross);
+                continue;
+            }
+            break;
+        }
+    }
+
+    fn rule_path(&self, path: &str) -> bool {
+        self.rules.function(path).is_some()
+            || self.rules.knows_path(path)
+            || self.rules.is_offload_path(path)
+    }
+
+    /// A path the analysis may look up (a callee, a type), named by code of
+    /// `origin`. The analysis stops at what the rule data names; otherwise
+    /// it looks for the path among the functions and types of the run, and
+    /// follows `use` aliases and glob imports along it. So every name along
+    /// the path is needed in the crate it names, and so are the glob
+    /// imports of the modules on the way.
+    fn need_path(&mut self, path: &str, origin: u32) {
+        if path.is_empty() || path.starts_with('$') || self.rule_path(path) {
+            return;
+        }
+        let segments: Vec<&str> = path.split("::").collect();
+        let owner = path.rsplit_once("::").map(|(o, _)| o);
+        let crates: Vec<usize> = self.by_name.get(segments[0]).cloned().unwrap_or_default();
+        // A method of a type (the owner is no module): its impl may be in
+        // the type's crate or in the crate asking (a trait implemented for
+        // a foreign type).
+        let method = owner.filter(|o| segments.len() >= 2 && !self.modules.contains_key(*o));
+        if let Some(owner) = method {
+            let ty = last_segment(owner).to_string();
+            let name = segments[segments.len() - 1].to_string();
+            self.need_method(origin, &ty, &name);
+            for &k in &crates {
+                self.need_method(k as u32, &ty, &name);
+            }
+        }
+        if crates.is_empty() {
+            return;
+        }
+        // The modules along the path: files that define, import or
+        // glob-import the next name.
+        for cut in prefixes(path) {
+            let prefix = &path[..cut];
+            let next = path[cut + 2..].split("::").next().unwrap_or("");
+            let key = format!("{prefix}::{next}");
+            if self.glob_modules.contains(&key) {
+                continue;
+            }
+            let Some(files) = self.modules.get(prefix) else {
+                continue;
+            };
+            let hits: Vec<usize> = files
+                .iter()
+                .map(|f| *f as usize)
+                .filter(|f| {
+                    !self.marked[*f]
+                        && self.files[*f]
+                            .index
+                            .as_ref()
+                            .is_some_and(|ix| ix.glob_use || ix.binds(next) || ix.defines(next))
+                })
+                .collect();
+            self.glob_modules.insert(key);
+            for f in hits {
+                self.mark(f);
+            }
+        }
+        let items = if method.is_some() {
+            &segments[1..segments.len() - 1]
+        } else {
+            &segments[1..]
+        };
+        for &k in &crates {
+            for name in items {
+                if !name.contains('@') {
+                    self.need_item(k as u32, name);
+                }
+            }
+        }
+    }
+
+    /// Items named `name` in crate `krate`: the files defining or
+    /// importing the name, and what parsed aliases of it point to.
+    fn need_item(&mut self, krate: u32, name: &str) {
+        if !self.item_needs.insert((krate, name.to_string())) {
+            return;
+        }
+        let hits: Vec<usize> = self
+            .files_defining(krate as usize, name)
+            .into_iter()
+            .filter(|f| !self.marked[*f])
+            .collect();
+        for f in hits {
+            self.mark(f);
+        }
+        let key = (krate, name.to_string());
+        if let Some(targets) = self.aliases.get(&key) {
+            for t in targets.clone() {
+                self.path_queue.push((t, krate));
+            }
+        }
+        if let Some(fns) = self.fns_by_name.get(&key) {
+            self.fn_queue.extend(fns.iter().map(|id| (*id, 2)));
+        }
+        if let Some(fields) = self.fields_by_name.get(&key).cloned() {
+            for id in fields {
+                if self.fields_done.insert(id) {
+                    self.field_queue.push(id);
+                }
+            }
+        }
+    }
+
+    /// The method `name` of a type named `ty`, in crate `krate`.
+    fn need_method(&mut self, krate: u32, ty: &str, name: &str) {
+        if !self
+            .method_needs
+            .insert((krate, ty.to_string(), name.to_string()))
+        {
+            return;
+        }
+        let hits: Vec<usize> = self
+            .files_with_fn(krate as usize, name)
+            .into_iter()
+            .filter(|f| {
+                !self.marked[*f]
+                    && self.files[*f]
+                        .index
+                        .as_ref()
+                        .is_some_and(|ix| ix.has_impl_word(ty))
+            })
+            .collect();
+        for f in hits {
+            self.mark(f);
+        }
+        if let Some(fns) = self.fns_by_name.get(&(krate, name.to_string())) {
+            self.fn_queue.extend(fns.iter().map(|id| (*id, 2)));
+        }
+    }
+
+    /// Methods called on a field: once the field's type is known, they are
+    /// methods of that type.
+    fn field_type_methods(
+        &mut self,
+        krate: u32,
+        ty: &TyExpr,
+        methods: &[String],
+        module: &str,
+        root: &str,
+    ) {
+        match ty {
+            TyExpr::Known(t) => {
+                let mut paths = Vec::new();
+                ty_paths(t, module, root, &mut paths);
+                for p in paths {
+                    for m in methods {
+                        self.path_queue.push((format!("{p}::{m}"), krate));
+                    }
+                    self.path_queue.push((p, krate));
+                }
+            }
+            _ => {
+                for m in methods {
+                    self.need_method_name(krate, m);
+                }
+            }
+        }
+    }
+
+    /// Files of `krate` whose scan saw `fn name` or a type named `name`.
+    fn files_defining(&mut self, krate: usize, name: &str) -> Vec<usize> {
+        if self.def_files[krate].is_none() {
+            let mut map: HashMap<String, Vec<u32>> = HashMap::default();
+            for (i, f) in self.files.iter().enumerate() {
+                if f.krate != krate {
+                    continue;
+                }
+                if let Some(index) = &f.index {
+                    for name in index.fns.iter().chain(&index.types) {
+                        map.entry(name.clone()).or_default().push(i as u32);
+                    }
+                }
+            }
+            self.def_files[krate] = Some(map);
+        }
+        self.def_files[krate]
+            .as_ref()
+            .and_then(|m| m.get(name))
+            .map(|v| v.iter().map(|f| *f as usize).collect())
+            .unwrap_or_default()
+    }
+
+    fn files_with_fn(&mut self, krate: usize, name: &str) -> Vec<usize> {
+        if self.fn_files[krate].is_none() {
+            let mut map: HashMap<String, Vec<u32>> = HashMap::default();
+            for (i, f) in self.files.iter().enumerate() {
+                if f.krate != krate {
+                    continue;
+                }
+                if let Some(index) = &f.index {
+                    for name in &index.fns {
+                        map.entry(name.clone()).or_default().push(i as u32);
+                    }
+                }
+            }
+            self.fn_files[krate] = Some(map);
+        }
+        self.fn_files[krate]
+            .as_ref()
+            .and_then(|m| m.get(name))
+            .map(|v| v.iter().map(|f| *f as usize).collect())
+            .unwrap_or_default()
+    }
+
+    /// A method called on a value whose type the planner cannot tell: any
+    /// impl in the calling crate with a method of that name may be it.
+    fn need_method_name(&mut self, origin: u32, name: &str) {
+        if !self.name_needs.insert((origin, name.to_string())) {
+            return;
+        }
+        let hits: Vec<usize> = self
+            .files_with_fn(origin as usize, name)
+            .into_iter()
+            .filter(|f| {
+                !self.marked[*f]
+                    && self.files[*f]
+                        .index
+                        .as_ref()
+                        .is_some_and(|ix| !ix.impl_words.is_empty())
+            })
+            .collect();
+        for f in hits {
+            self.mark(f);
+        }
+        if let Some(fns) = self.fns_by_name.get(&(origin, name.to_string())) {
+            self.fn_queue.extend(fns.iter().map(|id| (*id, 2)));
+        }
+    }
+
+    /// A method called on a field of a struct (`self.conn.query()`).
+    fn need_field_method(&mut self, krate: u32, owner: &str, field: &str, method: &str) {
+        let owner_name = last_segment(owner).to_string();
+        let key = (owner_name.clone(), field.to_string());
+        let methods = self.field_methods.entry(key).or_default();
+        if methods.iter().any(|(m, o)| m == method && *o == krate) {
+            return;
+        }
+        methods.push((method.to_string(), krate));
+        self.path_queue.push((owner.to_string(), krate));
+        let known = self
+            .fields_any
+            .get(&owner_name)
+            .cloned()
+            .unwrap_or_default();
+        if !known.is_empty() {
+            self.pending_field_methods
+                .push((known, field.to_string(), method.to_string(), krate));
+        }
+    }
+
+    fn match_field_methods(&mut self, summaries: &[Option<&FileSummary>]) {
+        for (ids, field, method, origin) in std::mem::take(&mut self.pending_field_methods) {
+            for (file, i) in ids {
+                let Some(summary) = summaries[file as usize] else {
+                    continue;
+                };
+                let (_, name, ty) = &summary.fields[i as usize];
+                if *name != field {
+                    continue;
+                }
+                let f = &self.files[file as usize];
+                let (module, root) = (f.module.clone(), f.crate_root.clone());
+                self.field_type_methods(origin, ty, std::slice::from_ref(&method), &module, &root);
+            }
+        }
+    }
+
+    fn process_fn(&mut self, summaries: &[Option<&FileSummary>], id: FnRef, level: u8) {
+        let done = self.processed.get(&id).copied().unwrap_or(0);
+        if done >= level {
+            return;
+        }
+        self.processed.insert(id, level);
+        let Some(summary) = summaries[id.0 as usize] else {
+            return;
+        };
+        let file = &self.files[id.0 as usize];
+        let (module, root, krate) = (
+            file.module.clone(),
+            file.crate_root.clone(),
+            file.krate as u32,
+        );
+        let function = &summary.functions[id.1 as usize];
+        let mut wanted: Vec<bool> = function
+            .calls
+            .iter()
+            .map(|c| level >= 2 || c.async_context.is_some())
+            .collect();
+        for (i, call) in function.calls.iter().enumerate() {
+            if wanted[i] {
+                for g in &call.guards {
+                    if let Some(w) = wanted.get_mut(*g) {
+                        *w = true;
+                    }
+                }
+            }
+        }
+        let mut needs = Needs::default();
+        for (call, _) in function.calls.iter().zip(&wanted).filter(|(_, w)| **w) {
+            match &call.callee {
+                Callee::Path(candidates) => {
+                    for c in candidates {
+                        needs.paths.push(rebase_path(c, &module, &root));
+                    }
+                }
+                Callee::Method { receiver, name } => needs.method(receiver, name, &module, &root),
+                Callee::Iterate(ty) => needs.ty(ty, &module, &root),
+            }
+            needs.ty(&call.first_argument, &module, &root);
+            if let Some(chain) = &call.chain_root {
+                for c in &chain.candidates {
+                    needs.paths.push(rebase_path(c, &module, &root));
+                }
+            }
+        }
+        if level >= 2 {
+            needs.ty(&function.returns, &module, &root);
+        }
+        self.take_needs(needs, krate);
+    }
+
+    fn take_needs(&mut self, needs: Needs, krate: u32) {
+        for path in needs.paths {
+            self.path_queue.push((path, krate));
+        }
+        for (owner, field, method) in needs.field_methods {
+            self.need_field_method(krate, &owner, &field, &method);
+        }
+        for name in needs.method_names {
+            self.need_method_name(krate, &name);
+        }
+    }
+
+    fn process_field(&mut self, summaries: &[Option<&FileSummary>], id: FnRef) {
+        let Some(summary) = summaries[id.0 as usize] else {
+            return;
+        };
+        let file = &self.files[id.0 as usize];
+        let (module, root, krate) = (
+            file.module.clone(),
+            file.crate_root.clone(),
+            file.krate as u32,
+        );
+        let mut needs = Needs::default();
+        needs.ty(&summary.fields[id.1 as usize].2, &module, &root);
+        self.take_needs(needs, krate);
+    }
+
+    /// Whoever calls `name` (a current-thread-only callee, or a function
+    /// reaching one) decides whether it runs on a current-thread runtime:
+    /// parse the files of its crate (and, for a function calling such a
+    /// callee directly, of the crates depending on it) that name it.
+    /// Bounded: a crate follows at most `CT_NAMES_PER_CRATE` names, through
+    /// path calls only.
+    fn ct_need(
+        &mut self,
+        summaries: &[Option<&FileSummary>],
+        krate: u32,
+        name: String,
+        cross: bool,
+    ) {
+        if self.ct_base.contains(&name) {
+            // Files naming it are parsed from the start.
+            return;
+        }
+        let mut scope = vec![krate as usize];
+        if cross {
+            let own_name = &self.crates[krate as usize].name;
+            scope.extend(self.dependents.get(own_name).into_iter().flatten().copied());
+            scope.sort_unstable();
+            scope.dedup();
+        }
+        for k in scope {
+            let count = self.ct_counts.entry(k as u32).or_default();
+            if *count >= CT_NAMES_PER_CRATE || !self.ct_names.insert((k as u32, name.clone())) {
+                continue;
+            }
+            *count += 1;
+            for f in 0..self.files.len() {
+                if self.files[f].krate != k || self.marked[f] {
+                    continue;
+                }
+                if self.files[f]
+                    .text
+                    .as_ref()
+                    .is_some_and(|t| contains_word(t, &name))
+                {
+                    self.mark(f);
+                }
+            }
+            // Parsed functions of that crate calling it reach it too.
+            let mut reached = Vec::new();
+            for (f, summary) in summaries.iter().enumerate() {
+                if self.files[f].krate != k || !self.absorbed[f] {
+                    continue;
+                }
+                let Some(summary) = summary else {
+                    continue;
+                };
+                for (i, function) in summary.functions.iter().enumerate() {
+                    if function.calls.iter().any(|c| self.calls_ct(k as u32, c)) {
+                        reached.push(((f as u32, i as u32), function.name.clone()));
+                    }
+                }
+            }
+            for (id, fn_name) in reached {
+                self.fn_queue.push((id, 2));
+                if !self.ct_names.contains(&(k as u32, fn_name.clone())) {
+                    self.ct_queue.push((k as u32, fn_name, false));
+                }
+            }
+        }
+    }
+}
+
+/// Whether `word` occurs in `text` as a whole identifier.
+fn contains_word(text: &str, word: &str) -> bool {
+    let bytes = text.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    text.match_indices(word).any(|(at, _)| {
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(at + word.len()).copied();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
+}
+
+/// What one function's calls or one field's type need.
+#[derive(Default)]
+struct Needs {
+    paths: Vec<String>,
+    /// `(struct path, field, method)`.
+    field_methods: Vec<(String, String, String)>,
+    method_names: Vec<String>,
+}
+
+impl Needs {
+    fn method(&mut self, receiver: &TyExpr, name: &str, module: &str, root: &str) {
+        match receiver {
+            TyExpr::Unknown => {}
+            TyExpr::Known(ty) => {
+                let mut types = Vec::new();
+                ty_paths(ty, module, root, &mut types);
+                for t in &types {
+                    self.paths.push(format!("{t}::{name}"));
+                }
+                self.paths.extend(types);
+            }
+            TyExpr::Field { base, field } if matches!(**base, TyExpr::Known(Ty::Path { .. })) => {
+                if let TyExpr::Known(Ty::Path { path, .. }) = &**base {
+                    let owner = rebase_path(path, module, root);
+                    self.field_methods
+                        .push((owner, field.clone(), name.to_string()));
+                }
+            }
+            other => {
+                self.ty(other, module, root);
+                self.method_names.push(name.to_string());
+            }
+        }
+    }
+
+    fn ty(&mut self, ty: &TyExpr, module: &str, root: &str) {
+        match ty {
+            TyExpr::Known(t) => ty_paths(t, module, root, &mut self.paths),
+            TyExpr::Tuple(items) => items.iter().for_each(|t| self.ty(t, module, root)),
+            TyExpr::CallResult {
+                candidates,
+                first_arg,
+            } => {
+                for c in candidates {
+                    self.paths.push(rebase_path(c, module, root));
+                }
+                if let Some(arg) = first_arg {
+                    self.ty(arg, module, root);
+                }
+            }
+            TyExpr::MethodResult { receiver, name } => self.method(receiver, name, module, root),
+            TyExpr::Field { base, .. } | TyExpr::TupleElement { base, .. } => {
+                self.ty(base, module, root)
+            }
+            TyExpr::Unknown => {}
+        }
+    }
+}
+
+fn ty_paths(ty: &Ty, module: &str, root: &str, out: &mut Vec<String>) {
+    match ty {
+        Ty::Path { path, args } => {
+            out.push(rebase_path(path, module, root));
+            for a in args {
+                ty_paths(a, module, root, out);
+            }
+        }
+        Ty::Tuple(items) => items.iter().for_each(|t| ty_paths(t, module, root, out)),
+    }
+}
+
+/// Byte offsets of every `::` in `path`: the ends of its proper prefixes.
+fn prefixes(path: &str) -> impl Iterator<Item = usize> + '_ {
+    path.match_indices("::").map(|(i, _)| i)
+}
+
+fn last_segment(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path)
+}

@@ -1,0 +1,742 @@
+//! A light scan of one file's text, for deciding whether the file must be
+//! parsed at all (`lazy`): the names it defines, the names its `use` items
+//! bind, the impls it writes, and its `mod` declarations.
+//!
+//! Building a syntax tree is most of the cost of a run (PERF-NOTES), and
+//! most files of a large workspace can never yield a finding: they have no
+//! async context and nothing async code reaches. This scan is one pass over
+//! the bytes with a small lexer (comments, strings, character literals and
+//! lifetimes told apart), no tree. Where it cannot be sure, it says so
+//! (`anomaly`), and the file is parsed.
+//!
+//! Its `mods` must equal what `collect` records for a file that parses, so
+//! that files never parsed still place their children in the module tree:
+//! `mod` items inside macro invocations and `macro_rules!` bodies are
+//! skipped, as syn does not see them either.
+
+use crate::summary::ModDecl;
+use serde::{Deserialize, Serialize};
+
+/// What the scan found in one file. Name lists are sorted and deduplicated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextIndex {
+    /// The text contains `async` anywhere: the file may have an async
+    /// context, so it is always parsed.
+    pub has_async: bool,
+    /// The token structure is something syn rejects (an unbalanced or
+    /// unterminated delimiter, string or comment) or nests deeper than
+    /// `parse` accepts: parse it, so the error is reported.
+    pub anomaly: bool,
+    /// Names after `fn`, anywhere (free functions, methods, nested ones).
+    pub fns: Vec<String>,
+    /// Names after `struct`, `enum`, `union`, `trait` and `type`.
+    pub types: Vec<String>,
+    /// Identifiers between `impl` (or `trait`) and the block it opens: the
+    /// self type and trait of every impl.
+    pub impl_words: Vec<String>,
+    /// Identifiers inside `use` items (what they import and bind).
+    pub use_words: Vec<String>,
+    /// Some `use` item imports with `*`.
+    pub glob_use: bool,
+    /// `mod` items as `collect` records them.
+    pub mods: Vec<ModDecl>,
+}
+
+impl TextIndex {
+    pub fn defines(&self, name: &str) -> bool {
+        contains(&self.fns, name) || contains(&self.types, name)
+    }
+
+    pub fn defines_fn(&self, name: &str) -> bool {
+        contains(&self.fns, name)
+    }
+
+    pub fn has_impl_word(&self, name: &str) -> bool {
+        contains(&self.impl_words, name)
+    }
+
+    pub fn binds(&self, name: &str) -> bool {
+        contains(&self.use_words, name)
+    }
+
+    /// Module paths (relative to the file's own module) of the inline
+    /// modules declared in this file, outermost first.
+    pub fn inline_modules(&self) -> impl Iterator<Item = Vec<&str>> {
+        self.mods.iter().filter(|m| !m.external).map(|m| {
+            m.inline_parents
+                .iter()
+                .map(String::as_str)
+                .chain(std::iter::once(m.name.as_str()))
+                .collect()
+        })
+    }
+}
+
+fn contains(sorted: &[String], name: &str) -> bool {
+    sorted
+        .binary_search_by(|probe| probe.as_str().cmp(name))
+        .is_ok()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ident,
+    Punct(u8),
+    Str,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Token {
+    kind: Kind,
+    start: usize,
+    end: usize,
+}
+
+/// Keywords that may stand before `!` without making a macro call
+/// (`if !done`, `return !x`).
+const KEYWORDS: &[&str] = &[
+    "if", "while", "match", "return", "in", "else", "let", "break", "continue", "as", "mut", "ref",
+    "move", "where", "yield", "await", "for", "loop", "unsafe", "dyn", "impl", "fn", "mod", "use",
+    "pub", "const", "static", "type", "struct", "enum", "trait", "crate", "self", "super", "Self",
+    "box",
+];
+
+/// Scans `text`. Never fails: what it cannot make sense of sets `anomaly`.
+pub fn scan(text: &str) -> TextIndex {
+    let mut index = TextIndex {
+        has_async: text.contains("async"),
+        ..TextIndex::default()
+    };
+    let (tokens, lex_ok) = lex(text);
+    if !lex_ok {
+        index.anomaly = true;
+    }
+    let depth = Items::new(text, &tokens, &mut index).run();
+    // `parse` refuses deep nesting by its own count, which also counts
+    // brackets in block comments and character literals: well below its
+    // limit, let it decide.
+    if depth > crate::parse::MAX_NESTING / 8 {
+        index.anomaly = true;
+    }
+    for list in [
+        &mut index.fns,
+        &mut index.types,
+        &mut index.impl_words,
+        &mut index.use_words,
+    ] {
+        list.sort_unstable();
+        list.dedup();
+    }
+    index
+}
+
+/// Splits `text` into tokens; `false` when a string, character literal or
+/// comment does not end.
+fn lex(text: &str) -> (Vec<Token>, bool) {
+    let bytes = text.as_bytes();
+    let mut tokens = Vec::with_capacity(bytes.len() / 6);
+    let mut ok = true;
+    let mut i = 0;
+    let n = bytes.len();
+    // A shebang line is not code.
+    if bytes.starts_with(b"#!") && !bytes[2..].starts_with(b"[") {
+        while i < n && bytes[i] != b'\n' {
+            i += 1;
+        }
+    }
+    while i < n {
+        let b = bytes[i];
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < n && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let mut depth = 1;
+                i += 2;
+                while i < n && depth > 0 {
+                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                    } else {
+                        i += 1;
+                    }
+                }
+                if depth > 0 {
+                    ok = false;
+                }
+            }
+            b'"' => {
+                let start = i;
+                match quoted_end(bytes, i) {
+                    Some(end) => i = end,
+                    None => {
+                        ok = false;
+                        i = n;
+                    }
+                }
+                tokens.push(Token {
+                    kind: Kind::Str,
+                    start,
+                    end: i,
+                });
+            }
+            b'\'' => {
+                let start = i;
+                let (end, is_char) = quote_or_lifetime(bytes, i);
+                if end > n {
+                    ok = false;
+                }
+                i = end.min(n);
+                tokens.push(Token {
+                    kind: if is_char { Kind::Other } else { Kind::Ident },
+                    start,
+                    end: i,
+                });
+            }
+            b'0'..=b'9' => {
+                let start = i;
+                while i < n && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                tokens.push(Token {
+                    kind: Kind::Other,
+                    start,
+                    end: i,
+                });
+            }
+            _ if is_ident_start(b) => {
+                let start = i;
+                // Raw identifier `r#name` (not a raw string `r#"..."#`).
+                if b == b'r'
+                    && bytes.get(i + 1) == Some(&b'#')
+                    && bytes.get(i + 2).is_some_and(|c| is_ident_start(*c))
+                {
+                    i += 2;
+                }
+                while i < n && is_ident_continue(bytes[i]) {
+                    i += 1;
+                }
+                let word = &bytes[start..i];
+                let next = bytes.get(i).copied();
+                let prefix_of_literal = matches!(word, b"b" | b"r" | b"br" | b"c" | b"cr" | b"rb");
+                if prefix_of_literal && next == Some(b'"') {
+                    let raw = word.contains(&b'r');
+                    let end = if raw {
+                        raw_string_end(bytes, i, 0)
+                    } else {
+                        quoted_end(bytes, i)
+                    };
+                    match end {
+                        Some(end) => i = end,
+                        None => {
+                            ok = false;
+                            i = n;
+                        }
+                    }
+                    tokens.push(Token {
+                        kind: Kind::Str,
+                        start,
+                        end: i,
+                    });
+                } else if prefix_of_literal && word.contains(&b'r') && next == Some(b'#') {
+                    let mut hashes = 0;
+                    while bytes.get(i + hashes) == Some(&b'#') {
+                        hashes += 1;
+                    }
+                    if bytes.get(i + hashes) == Some(&b'"') {
+                        match raw_string_end(bytes, i + hashes, hashes) {
+                            Some(end) => i = end,
+                            None => {
+                                ok = false;
+                                i = n;
+                            }
+                        }
+                        tokens.push(Token {
+                            kind: Kind::Str,
+                            start,
+                            end: i,
+                        });
+                    } else {
+                        tokens.push(Token {
+                            kind: Kind::Ident,
+                            start,
+                            end: i,
+                        });
+                    }
+                } else if word == b"b" && next == Some(b'\'') {
+                    let (end, _) = quote_or_lifetime(bytes, i);
+                    if end > n {
+                        ok = false;
+                    }
+                    i = end.min(n);
+                    tokens.push(Token {
+                        kind: Kind::Other,
+                        start,
+                        end: i,
+                    });
+                } else {
+                    tokens.push(Token {
+                        kind: Kind::Ident,
+                        start,
+                        end: i,
+                    });
+                }
+            }
+            _ => {
+                tokens.push(Token {
+                    kind: Kind::Punct(b),
+                    start: i,
+                    end: i + 1,
+                });
+                i += 1;
+            }
+        }
+    }
+    (tokens, ok)
+}
+
+fn is_ident_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+}
+
+fn is_ident_continue(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// The end (one past the closing quote) of the string starting at `open`.
+fn quoted_end(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut i = open + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The end of a raw string whose quote is at `quote`, closed by `"` and
+/// `hashes` hashes.
+fn raw_string_end(bytes: &[u8], quote: usize, hashes: usize) -> Option<usize> {
+    let mut i = quote + 1;
+    while i < bytes.len() {
+        if bytes[i] == b'"'
+            && bytes[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|b| **b == b'#')
+                .count()
+                == hashes
+        {
+            return Some(i + 1 + hashes);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// At a `'`: a character literal (`'a'`, `'\n'`, `'\u{1F600}'`) or a
+/// lifetime or label (`'a`, `'static`). Returns the end and whether it is a
+/// character literal; an end past the text means an unterminated literal.
+fn quote_or_lifetime(bytes: &[u8], quote: usize) -> (usize, bool) {
+    let n = bytes.len();
+    let i = quote + 1;
+    if i >= n {
+        return (n + 1, true);
+    }
+    if bytes[i] == b'\\' {
+        // Escaped character: up to the closing quote on this line.
+        let mut j = i + 2;
+        while j < n && bytes[j] != b'\'' && bytes[j] != b'\n' {
+            j += 1;
+        }
+        return if j < n && bytes[j] == b'\'' {
+            (j + 1, true)
+        } else {
+            (n + 1, true)
+        };
+    }
+    // One character (of any UTF-8 length), then a quote: a char literal.
+    let width = utf8_width(bytes[i]);
+    if bytes.get(i + width) == Some(&b'\'') {
+        return (i + width + 1, true);
+    }
+    let mut j = i;
+    while j < n && is_ident_continue(bytes[j]) {
+        j += 1;
+    }
+    (j, false)
+}
+
+fn utf8_width(first: u8) -> usize {
+    match first {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Frame {
+    /// `mod name { .. }`: index into the names stack.
+    Module,
+    /// The body of a macro call or `macro_rules!`.
+    Macro,
+    Other,
+}
+
+/// Item-level reading of the token stream.
+struct Items<'t> {
+    text: &'t str,
+    tokens: &'t [Token],
+    index: &'t mut TextIndex,
+    frames: Vec<(u8, Frame)>,
+    module_names: Vec<String>,
+    macro_depth: usize,
+    /// `#[path = ".."]` seen since the last item boundary.
+    pending_path: Option<String>,
+    /// Inside a `use` item: the frame depth it started at.
+    in_use: Option<usize>,
+    /// Inside an `impl` or `trait` header: the frame depth it started at.
+    in_impl: Option<usize>,
+}
+
+impl<'t> Items<'t> {
+    fn new(text: &'t str, tokens: &'t [Token], index: &'t mut TextIndex) -> Items<'t> {
+        Items {
+            text,
+            tokens,
+            index,
+            frames: Vec::new(),
+            module_names: Vec::new(),
+            macro_depth: 0,
+            pending_path: None,
+            in_use: None,
+            in_impl: None,
+        }
+    }
+
+    fn word(&self, i: usize) -> &'t str {
+        let t = self.tokens[i];
+        &self.text[t.start..t.end]
+    }
+
+    fn is_ident(&self, i: usize, word: &str) -> bool {
+        i < self.tokens.len() && self.tokens[i].kind == Kind::Ident && self.word(i) == word
+    }
+
+    fn punct(&self, i: usize) -> Option<u8> {
+        match self.tokens.get(i)?.kind {
+            Kind::Punct(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    fn next_ident(&self, i: usize) -> Option<String> {
+        (i < self.tokens.len() && self.tokens[i].kind == Kind::Ident)
+            .then(|| self.word(i).to_string())
+    }
+
+    /// Reads every token; returns the deepest nesting seen.
+    fn run(mut self) -> usize {
+        let mut i = 0;
+        let mut deepest = 0;
+        while i < self.tokens.len() {
+            i = self.step(i);
+            deepest = deepest.max(self.frames.len());
+        }
+        if !self.frames.is_empty() {
+            self.index.anomaly = true;
+        }
+        deepest
+    }
+
+    /// Handles the token at `i`; returns the index of the next one.
+    fn step(&mut self, i: usize) -> usize {
+        let token = self.tokens[i];
+        match token.kind {
+            Kind::Punct(open @ (b'(' | b'[' | b'{')) => {
+                let frame = self.open_frame(i);
+                if open == b'{' || frame == Frame::Macro {
+                    // `{` ends an item header; a macro body is no item.
+                    self.pending_path = None;
+                }
+                if let Some(depth) = self.in_impl
+                    && open == b'{'
+                    && depth == self.frames.len()
+                {
+                    self.in_impl = None;
+                }
+                if frame == Frame::Macro {
+                    self.macro_depth += 1;
+                }
+                self.frames.push((open, frame));
+                i + 1
+            }
+            Kind::Punct(close @ (b')' | b']' | b'}')) => {
+                let expected = match close {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                match self.frames.pop() {
+                    Some((open, frame)) => {
+                        if open != expected {
+                            self.index.anomaly = true;
+                        }
+                        match frame {
+                            Frame::Module => {
+                                self.module_names.pop();
+                            }
+                            Frame::Macro => self.macro_depth -= 1,
+                            Frame::Other => {}
+                        }
+                    }
+                    None => self.index.anomaly = true,
+                }
+                if close == b'}' {
+                    self.pending_path = None;
+                }
+                if self.in_use.is_some_and(|d| d > self.frames.len()) {
+                    self.in_use = None;
+                }
+                if self.in_impl.is_some_and(|d| d > self.frames.len()) {
+                    self.in_impl = None;
+                }
+                i + 1
+            }
+            Kind::Punct(b';') => {
+                if self.in_use == Some(self.frames.len()) {
+                    self.in_use = None;
+                }
+                if self.in_impl == Some(self.frames.len()) {
+                    self.in_impl = None;
+                }
+                self.pending_path = None;
+                i + 1
+            }
+            Kind::Punct(b'*') => {
+                if self.in_use.is_some() {
+                    self.index.glob_use = true;
+                }
+                i + 1
+            }
+            Kind::Punct(b'#') => self.attribute(i),
+            Kind::Ident => {
+                let word = self.word(i);
+                if self.in_use.is_some() {
+                    self.index.use_words.push(word.to_string());
+                }
+                if self.in_impl.is_some() {
+                    self.index.impl_words.push(word.to_string());
+                }
+                match word {
+                    "use" if self.in_use.is_none() => {
+                        self.in_use = Some(self.frames.len());
+                    }
+                    "impl" | "trait" if self.in_impl.is_none() => {
+                        self.in_impl = Some(self.frames.len());
+                        if word == "trait"
+                            && let Some(name) = self.next_ident(i + 1)
+                        {
+                            self.index.types.push(name);
+                        }
+                    }
+                    "fn" => {
+                        if let Some(name) = self.next_ident(i + 1) {
+                            self.index.fns.push(name);
+                        }
+                    }
+                    "struct" | "enum" | "union" | "type" => {
+                        if let Some(name) = self.next_ident(i + 1) {
+                            self.index.types.push(name);
+                        }
+                    }
+                    "mod" => return self.module(i),
+                    _ => {}
+                }
+                i + 1
+            }
+            _ => i + 1,
+        }
+    }
+
+    /// What the delimiter at `i` opens: a macro body after `name!` or
+    /// `macro_rules! name`, an inline module after `mod name`.
+    fn open_frame(&mut self, i: usize) -> Frame {
+        if i >= 2 && self.punct(i - 1) == Some(b'!') && self.tokens[i - 2].kind == Kind::Ident {
+            let name = self.word(i - 2);
+            if !KEYWORDS.contains(&name) {
+                return Frame::Macro;
+            }
+        }
+        if i >= 3
+            && self.tokens[i - 1].kind == Kind::Ident
+            && self.punct(i - 2) == Some(b'!')
+            && self.is_ident(i - 3, "macro_rules")
+        {
+            return Frame::Macro;
+        }
+        Frame::Other
+    }
+
+    /// `mod name;` or `mod name {`.
+    fn module(&mut self, i: usize) -> usize {
+        let Some(name) = self.next_ident(i + 1) else {
+            return i + 1;
+        };
+        let external = match self.punct(i + 2) {
+            Some(b';') => true,
+            Some(b'{') => false,
+            _ => return i + 1,
+        };
+        if self.macro_depth == 0 {
+            self.index.mods.push(ModDecl {
+                inline_parents: self.module_names.clone(),
+                name: name.clone(),
+                path_attr: self.pending_path.take(),
+                external,
+            });
+        }
+        self.pending_path = None;
+        if external {
+            i + 3
+        } else {
+            self.module_names.push(name);
+            self.frames.push((b'{', Frame::Module));
+            i + 3
+        }
+    }
+
+    /// `#[..]` or `#![..]`: notes `#[path = ".."]`; the rest is skipped
+    /// only as far as attributes go (their tokens still balance frames).
+    fn attribute(&mut self, i: usize) -> usize {
+        let mut j = i + 1;
+        if self.punct(j) == Some(b'!') {
+            j += 1;
+        }
+        if self.punct(j) != Some(b'[') {
+            return i + 1;
+        }
+        if self.is_ident(j + 1, "path")
+            && self.punct(j + 2) == Some(b'=')
+            && self.tokens.get(j + 3).is_some_and(|t| t.kind == Kind::Str)
+            && self.punct(j + 4) == Some(b']')
+        {
+            let t = self.tokens[j + 3];
+            self.pending_path = Some(string_value(&self.text[t.start..t.end]));
+            return j + 5;
+        }
+        i + 1
+    }
+}
+
+/// The value of a string literal token: quotes removed, simple escapes
+/// undone.
+fn string_value(literal: &str) -> String {
+    let body = literal.trim_start_matches(['b', 'c', 'r']);
+    let hashes = body.len() - body.trim_start_matches('#').len();
+    let raw = literal.starts_with('r') || literal.starts_with("br") || literal.starts_with("cr");
+    let inner = &body[hashes..body.len() - hashes];
+    let inner = inner
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(inner);
+    if raw {
+        return inner.to_string();
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decl(parents: &[&str], name: &str, path: Option<&str>, external: bool) -> ModDecl {
+        ModDecl {
+            inline_parents: parents.iter().map(|s| s.to_string()).collect(),
+            name: name.into(),
+            path_attr: path.map(String::from),
+            external,
+        }
+    }
+
+    #[test]
+    fn finds_modules_like_collect() {
+        let index = scan(
+            "//! mod not_this;\n\
+             #[cfg(unix)]\n\
+             #[path = \"sys/unix.rs\"]\n\
+             mod sys;\n\
+             pub(crate) mod net {\n\
+                 mod tcp;\n\
+                 fn f() { let s = \"mod nope;\"; let c = '{'; }\n\
+             }\n\
+             cfg_if::cfg_if! { if #[cfg(x)] { mod hidden; } }\n\
+             macro_rules! m { () => { mod generated; } }\n\
+             mod r#async;\n",
+        );
+        assert_eq!(
+            index.mods,
+            [
+                decl(&[], "sys", Some("sys/unix.rs"), true),
+                decl(&[], "net", None, false),
+                decl(&["net"], "tcp", None, true),
+                decl(&[], "r#async", None, true),
+            ]
+        );
+        assert!(!index.anomaly);
+    }
+
+    #[test]
+    fn collects_names_for_the_planner() {
+        let index = scan(
+            "pub use self::inner::{helper as h, Store};\n\
+             use super::*;\n\
+             impl<'a> Reader for Store<'a> { fn read(&self) -> char { 'x' } }\n\
+             pub struct Config<'b> { x: &'b str }\n\
+             fn load(r: &str) -> Result<(), E> { let _ = r#\"fn fake\"#; Ok(()) }\n",
+        );
+        assert_eq!(index.fns, ["load", "read"]);
+        assert_eq!(index.types, ["Config"]);
+        assert!(index.glob_use && !index.has_async);
+        assert!(index.binds("h") && index.binds("helper") && index.binds("Store"));
+        assert!(index.has_impl_word("Reader") && index.has_impl_word("Store"));
+        assert!(!index.binds("fake") && !index.defines_fn("fake"));
+    }
+
+    #[test]
+    fn broken_token_structure_is_an_anomaly() {
+        assert!(scan("fn main( {\n").anomaly);
+        assert!(scan("fn f() { let s = \"open; }\n").anomaly);
+        assert!(scan("/* never closed\nfn f() {}").anomaly);
+        assert!(!scan("fn f<'a>(x: &'a u8) -> char { '\\'' }\n").anomaly);
+        let deep = format!("fn f() {{ {}1{} }}", "(".repeat(5_000), ")".repeat(5_000));
+        assert!(scan(&deep).anomaly);
+    }
+}
