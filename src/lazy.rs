@@ -80,6 +80,8 @@ pub struct Planner<'r> {
     /// `(crate, name)`: items (functions, types, modules, re-exports) of
     /// that name in that crate are needed.
     item_needs: HashSet<(u32, String)>,
+    /// Item needs whose definitions were searched crate-wide.
+    item_searched: HashSet<(u32, String)>,
     /// `(crate, type name, method name)`.
     method_needs: HashSet<(u32, String, String)>,
     /// Module paths whose glob-importing files were needed.
@@ -155,6 +157,7 @@ impl<'r> Planner<'r> {
             absorbed: vec![false; n],
             pending: Vec::new(),
             item_needs: HashSet::default(),
+            item_searched: HashSet::default(),
             method_needs: HashSet::default(),
             glob_modules: HashSet::default(),
             aliases: HashMap::default(),
@@ -390,6 +393,7 @@ impl<'r> Planner<'r> {
         }
         // The modules along the path: files that define, import or
         // glob-import the next name.
+        let mut defined_here: Vec<&str> = Vec::new();
         for cut in prefixes(path) {
             let prefix = &path[..cut];
             let next = path[cut + 2..].split("::").next().unwrap_or("");
@@ -400,15 +404,26 @@ impl<'r> Planner<'r> {
             let Some(files) = self.modules.get(prefix) else {
                 continue;
             };
+            // Defined right there: the analysis finds it without following
+            // imports, so glob-importing files and definitions elsewhere do
+            // not matter for it.
+            let direct = files.iter().any(|f| {
+                self.files[*f as usize]
+                    .index
+                    .as_ref()
+                    .is_some_and(|ix| ix.defines(next))
+            });
+            if direct {
+                defined_here.push(next);
+            }
             let hits: Vec<usize> = files
                 .iter()
                 .map(|f| *f as usize)
                 .filter(|f| {
                     !self.marked[*f]
-                        && self.files[*f]
-                            .index
-                            .as_ref()
-                            .is_some_and(|ix| ix.glob_use || ix.binds(next) || ix.defines(next))
+                        && self.files[*f].index.as_ref().is_some_and(|ix| {
+                            ix.binds(next) || ix.defines(next) || (ix.glob_use && !direct)
+                        })
                 })
                 .collect();
             self.glob_modules.insert(key);
@@ -424,7 +439,7 @@ impl<'r> Planner<'r> {
         for &k in &crates {
             for name in items {
                 if !name.contains('@') {
-                    self.need_item(k as u32, name);
+                    self.need_item(k as u32, name, !defined_here.contains(name));
                 }
             }
         }
@@ -432,17 +447,21 @@ impl<'r> Planner<'r> {
 
     /// Items named `name` in crate `krate`: the files defining or
     /// importing the name, and what parsed aliases of it point to.
-    fn need_item(&mut self, krate: u32, name: &str) {
+    /// With `search`, the item may be reached through imports from
+    /// anywhere in the crate: every file defining the name is needed.
+    fn need_item(&mut self, krate: u32, name: &str, search: bool) {
+        if search && self.item_searched.insert((krate, name.to_string())) {
+            let hits: Vec<usize> = self
+                .files_defining(krate as usize, name)
+                .into_iter()
+                .filter(|f| !self.marked[*f])
+                .collect();
+            for f in hits {
+                self.mark(f);
+            }
+        }
         if !self.item_needs.insert((krate, name.to_string())) {
             return;
-        }
-        let hits: Vec<usize> = self
-            .files_defining(krate as usize, name)
-            .into_iter()
-            .filter(|f| !self.marked[*f])
-            .collect();
-        for f in hits {
-            self.mark(f);
         }
         let key = (krate, name.to_string());
         if let Some(targets) = self.aliases.get(&key) {

@@ -553,6 +553,21 @@ impl FilePass<'_> {
             ));
         }
         drop(planner);
+        if std::env::var_os("BLOCKLINT_TRACE").is_some() {
+            let mut sizes: Vec<(usize, &Path)> = (0..n)
+                .filter(|i| results[*i].is_some())
+                .map(|i| {
+                    (
+                        read[i].text.as_ref().map_or(0, |t| t.len()),
+                        self.inputs[i].source.absolute.as_path(),
+                    )
+                })
+                .collect();
+            sizes.sort();
+            for (len, path) in sizes.iter().rev().take(25) {
+                eprintln!("trace: parsed {len} {}", path.display());
+            }
+        }
         stats
             .phases
             .push(("parse", started.elapsed().as_secs_f64()));

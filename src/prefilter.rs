@@ -546,17 +546,20 @@ impl<'t> Items<'t> {
                     "impl" | "trait" if self.in_impl.is_none() => {
                         self.in_impl = Some(self.frames.len());
                         if word == "trait"
+                            && self.macro_depth == 0
                             && let Some(name) = self.next_ident(i + 1)
                         {
                             self.index.types.push(name);
                         }
                     }
-                    "fn" => {
+                    // Items inside macro calls and `extern` blocks never
+                    // reach a summary: `collect` skips both.
+                    "fn" if self.macro_depth == 0 => {
                         if let Some(name) = self.next_ident(i + 1) {
                             self.index.fns.push(name);
                         }
                     }
-                    "struct" | "enum" | "union" | "type" => {
+                    "struct" | "enum" | "union" | "type" if self.macro_depth == 0 => {
                         if let Some(name) = self.next_ident(i + 1) {
                             self.index.types.push(name);
                         }
@@ -583,6 +586,16 @@ impl<'t> Items<'t> {
             && self.tokens[i - 1].kind == Kind::Ident
             && self.punct(i - 2) == Some(b'!')
             && self.is_ident(i - 3, "macro_rules")
+        {
+            return Frame::Macro;
+        }
+        // `extern { .. }` and `extern "C" { .. }`: foreign items.
+        if self.punct(i) == Some(b'{')
+            && i >= 1
+            && (self.is_ident(i - 1, "extern")
+                || (i >= 2
+                    && self.tokens[i - 1].kind == Kind::Str
+                    && self.is_ident(i - 2, "extern")))
         {
             return Frame::Macro;
         }
@@ -728,6 +741,17 @@ mod tests {
         assert!(index.binds("h") && index.binds("helper") && index.binds("Store"));
         assert!(index.has_impl_word("Reader") && index.has_impl_word("Store"));
         assert!(!index.binds("fake") && !index.defines_fn("fake"));
+        let index = scan(
+            "extern \"C\" { pub fn ffi_call(); }\n\
+             unsafe extern { fn other(); }\n\
+             windows_targets::link!(\"k.dll\" \"system\" fn CloseHandle(h: isize) -> i32);\n\
+             pub extern \"C\" fn exported() {}\n",
+        );
+        assert_eq!(
+            index.fns,
+            ["exported"],
+            "foreign and macro items never get a summary"
+        );
     }
 
     #[test]
