@@ -23,6 +23,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+/// The same allocator as the binary, so the parse baseline is not slowed
+/// by one the linter does not use.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const BLOCKLINT: &str = env!("CARGO_BIN_EXE_blocklint");
 
 struct Args {
