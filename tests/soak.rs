@@ -77,56 +77,17 @@ fn soak_over_real_crates() {
             .collect()
     });
 
-    let out_path = std::env::temp_dir().join(format!("blocklint-soak-{}.json", std::process::id()));
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_blocklint"))
-        .args(["--format", "json", "--select", "all"])
-        .arg(&corpus)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr_pipe = child.stderr.take().unwrap();
-    let stderr_reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut { stderr_pipe }, &mut text);
-        text
-    });
-    let limit = Duration::from_secs(
-        std::env::var("BLOCKLINT_SOAK_TIMEOUT")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(900),
-    );
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "blocklint still running over {} after {limit:?}; killed",
-                corpus.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let elapsed = started.elapsed();
-    let stderr = stderr_reader.join().unwrap();
-    let stdout = std::fs::read_to_string(&out_path).unwrap();
-    let _ = std::fs::remove_file(&out_path);
-
-    assert!(
-        matches!(status.code(), Some(0 | 1)),
-        "blocklint exited with {status}:\n{stderr}"
-    );
-    for bad in ["panicked", "internal error", "overflowed its stack"] {
-        assert!(!stderr.contains(bad), "stderr mentions `{bad}`:\n{stderr}");
-    }
-    let items: Vec<serde_json::Value> =
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("output is not JSON: {e}"));
+    // The whole contract (every syntax error reported) holds when every
+    // file is parsed; the default run parses lazily and must find the same
+    // blocking, cold and then from its cache.
+    let full = run(&corpus, &["--parse-all", "--no-cache"]);
+    let cache_dir =
+        std::env::temp_dir().join(format!("blocklint-soak-cache-{}", std::process::id()));
+    let lazy_cold = run(&corpus, &["--cache-dir", cache_dir.to_str().unwrap()]);
+    let lazy_warm = run(&corpus, &["--cache-dir", cache_dir.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    let items = full.items.clone();
+    let (status, elapsed) = (full.status, full.elapsed);
 
     let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
     let mut file_rules: HashMap<PathBuf, Vec<(String, String)>> = HashMap::new();
@@ -191,10 +152,139 @@ fn soak_over_real_crates() {
     for (rule, n) in &by_rule {
         println!("  {rule:<24} {n}");
     }
+    let full_blocking = blocking(&full.items);
+    for (name, other) in [("lazy", &lazy_cold), ("lazy, from the cache", &lazy_warm)] {
+        let found = blocking(&other.items);
+        let missing: Vec<&String> = full_blocking
+            .iter()
+            .filter(|l| !found.contains(l))
+            .collect();
+        let extra: Vec<&String> = found
+            .iter()
+            .filter(|l| !full_blocking.contains(l))
+            .collect();
+        for l in missing.iter().take(20) {
+            problems.push(format!("{name} run misses: {l}"));
+        }
+        for l in extra.iter().take(20) {
+            problems.push(format!("{name} run adds: {l}"));
+        }
+        for item in &other.items {
+            if item["rule"] == "syntax-error" {
+                let path = Path::new(item["path"].as_str().unwrap_or_default());
+                let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+                if expected.get(&absolute) != Some(&Expect::SyntaxError)
+                    && !item["message"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .contains("nest")
+                {
+                    problems.push(format!(
+                        "{name} run: syntax-error in a file syn parses: {item}"
+                    ));
+                }
+            }
+        }
+    }
     assert!(
         problems.is_empty(),
         "{} problems:\n{}",
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// Findings that are not about the input itself, as comparable lines.
+fn blocking(items: &[serde_json::Value]) -> Vec<String> {
+    let mut lines: Vec<String> = items
+        .iter()
+        .filter(|i| {
+            !matches!(
+                i["rule"].as_str(),
+                Some("syntax-error" | "io-error" | "manifest-error")
+            )
+        })
+        .map(|i| {
+            format!(
+                "{}:{}:{} {} {}",
+                i["path"], i["line"], i["column"], i["rule"], i["message"]
+            )
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+struct Run {
+    status: std::process::ExitStatus,
+    items: Vec<serde_json::Value>,
+    elapsed: Duration,
+}
+
+/// Runs the release binary over `corpus` with every rule on, checking that
+/// it ends with 0 or 1 in time and prints nothing alarming.
+fn run(corpus: &Path, extra: &[&str]) -> Run {
+    let out_path = std::env::temp_dir().join(format!("blocklint-soak-{}.json", std::process::id()));
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blocklint"))
+        .args(["--format", "json", "--select", "all"])
+        .args(extra)
+        .arg(corpus)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr_pipe = child.stderr.take().unwrap();
+    let stderr_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut { stderr_pipe }, &mut text);
+        text
+    });
+    let limit = Duration::from_secs(
+        std::env::var("BLOCKLINT_SOAK_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(900),
+    );
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "blocklint {extra:?} still running over {} after {limit:?}; killed",
+                corpus.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let elapsed = started.elapsed();
+    let stderr = stderr_reader.join().unwrap();
+    let stdout = std::fs::read_to_string(&out_path).unwrap();
+    let _ = std::fs::remove_file(&out_path);
+    assert!(
+        matches!(status.code(), Some(0 | 1)),
+        "blocklint {extra:?} exited with {status}:\n{stderr}"
+    );
+    for bad in ["panicked", "internal error", "overflowed its stack"] {
+        assert!(
+            !stderr.contains(bad),
+            "blocklint {extra:?}: stderr mentions `{bad}`:\n{stderr}"
+        );
+    }
+    let items: Vec<serde_json::Value> = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("blocklint {extra:?}: output is not JSON: {e}"));
+    println!(
+        "soak: blocklint {extra:?}: {status} in {:.1} s, {} findings",
+        elapsed.as_secs_f64(),
+        items.len()
+    );
+    Run {
+        status,
+        items,
+        elapsed,
+    }
 }
