@@ -228,6 +228,12 @@ impl<'a> Index<'a> {
         self.is_known_target(&resolved).then_some(resolved)
     }
 
+    fn is_rule_target(&self, path: &str) -> bool {
+        self.rules.function(path).is_some()
+            || self.rules.is_offload_path(path)
+            || self.rules.knows_path(path)
+    }
+
     fn is_known_target(&self, path: &str) -> bool {
         self.functions.contains_key(path)
             || self.types.contains(path)
@@ -262,7 +268,13 @@ impl<'a> Index<'a> {
         self.canonical_memo
             .borrow_mut()
             .insert(candidate.clone(), candidate.clone());
-        let resolved = if let Some(target) = self.aliases.get(&candidate) {
+        // A path the rule data names stays as it is, even where a crate of
+        // the run re-exports it from elsewhere (when the run includes
+        // tokio or futures themselves): the rule is the more precise
+        // diagnosis, and the lazy plan does not parse past it.
+        let resolved = if self.is_rule_target(&candidate) {
+            candidate.clone()
+        } else if let Some(target) = self.aliases.get(&candidate) {
             self.resolve_segments(target, depth + 1)
         } else if self.is_known_target(&candidate) || self.modules.contains(candidate.as_str()) {
             candidate.clone()

@@ -13,6 +13,7 @@ use crate::summary::{
     UseAlias,
 };
 use crate::types::Ty;
+use proc_macro2::Span as TokenSpan;
 
 use std::collections::HashMap;
 use syn::parse::{ParseStream, Parser};
@@ -161,14 +162,8 @@ impl<'a> Collector<'a> {
     }
 
     fn item(&mut self, item: &Item, module: &str) {
-        if !matches!(item, Item::Use(_) | Item::Macro(_)) {
-            let lines = item_lines(item);
-            if matches!(
-                item,
-                Item::Fn(_) | Item::Impl(_) | Item::Mod(_) | Item::Trait(_)
-            ) {
-                self.summary.item_lines.push(lines);
-            }
+        if let Some(lines) = item_lines(item) {
+            self.summary.item_lines.push(lines);
         }
         match item {
             Item::Fn(f) => {
@@ -295,6 +290,7 @@ impl<'a> Collector<'a> {
                 returns,
                 flavor,
                 calls: Vec::new(),
+                elided: false,
             },
             locals: vec![locals],
             async_context,
@@ -1064,21 +1060,70 @@ fn item_name(item: &Item) -> Option<String> {
     )
 }
 
-fn item_lines(item: &Item) -> (usize, usize) {
-    let span = item.span();
-    let attrs: &[syn::Attribute] = match item {
-        Item::Fn(f) => &f.attrs,
-        Item::Impl(i) => &i.attrs,
-        Item::Mod(m) => &m.attrs,
-        Item::Trait(t) => &t.attrs,
-        _ => &[],
+/// First and last line of a `fn`, `impl`, `trait` or `mod` item, its
+/// attributes included. From the item's own tokens: `Spanned` would print
+/// the whole item to find them.
+fn item_lines(item: &Item) -> Option<(usize, usize)> {
+    let vis = |v: &syn::Visibility| match v {
+        syn::Visibility::Public(t) => Some(t.span),
+        syn::Visibility::Restricted(r) => Some(r.pub_token.span),
+        syn::Visibility::Inherited => None,
+    };
+    let (attrs, heads, end): (&[syn::Attribute], Vec<Option<TokenSpan>>, TokenSpan) = match item {
+        Item::Fn(f) => (
+            &f.attrs,
+            vec![
+                vis(&f.vis),
+                f.sig.constness.map(|t| t.span),
+                f.sig.asyncness.map(|t| t.span),
+                f.sig.unsafety.map(|t| t.span),
+                f.sig.abi.as_ref().map(|a| a.extern_token.span),
+                Some(f.sig.fn_token.span),
+            ],
+            f.block.brace_token.span.close(),
+        ),
+        Item::Impl(i) => (
+            &i.attrs,
+            vec![
+                i.defaultness.map(|t| t.span),
+                i.unsafety.map(|t| t.span),
+                Some(i.impl_token.span),
+            ],
+            i.brace_token.span.close(),
+        ),
+        Item::Trait(t) => (
+            &t.attrs,
+            vec![
+                vis(&t.vis),
+                t.unsafety.map(|u| u.span),
+                t.auto_token.map(|a| a.span),
+                Some(t.trait_token.span),
+            ],
+            t.brace_token.span.close(),
+        ),
+        Item::Mod(m) => (
+            &m.attrs,
+            vec![
+                vis(&m.vis),
+                m.unsafety.map(|u| u.span),
+                Some(m.mod_token.span),
+            ],
+            match (&m.content, &m.semi) {
+                (Some((brace, _)), _) => brace.span.close(),
+                (None, Some(semi)) => semi.span,
+                (None, None) => m.ident.span(),
+            },
+        ),
+        _ => return None,
     };
     let start = attrs
         .iter()
-        .map(|a| a.span().start().line)
+        .map(|a| a.pound_token.span)
+        .chain(heads.into_iter().flatten())
+        .map(|s| s.start().line)
         .min()
-        .unwrap_or(span.start().line);
-    (start.min(span.start().line), span.end().line)
+        .unwrap_or(1);
+    Some((start, end.end().line))
 }
 
 fn path_attribute(attr: &syn::Attribute) -> Option<String> {

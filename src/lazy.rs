@@ -113,6 +113,19 @@ pub struct Planner<'r> {
     ct_queue: Vec<(u32, String, bool)>,
     /// Names per crate in `ct_names`, to bound the search.
     ct_counts: HashMap<u32, usize>,
+
+    /// Units of parsing: the run's files first, then files parsed again
+    /// in full because a function whose body was blanked is needed. Each
+    /// unit's file; the last unit of a file gives its summary.
+    origin: Vec<usize>,
+    /// Parsed with every function body (seeds, forced files, second
+    /// parses); other files are parsed for their items first.
+    full: Vec<bool>,
+    /// Per file: its unit of full parsing, once asked for.
+    full_unit: Vec<Option<usize>>,
+    /// Per second-parse unit: the functions (by path and name position)
+    /// that were needed, and how far, to process once it is parsed.
+    carry: HashMap<usize, HashMap<(String, usize, usize), u8>>,
 }
 
 /// How many function names per crate the current-thread search follows.
@@ -176,6 +189,10 @@ impl<'r> Planner<'r> {
             ct_names: HashSet::default(),
             ct_queue: Vec::new(),
             ct_counts: HashMap::default(),
+            origin: (0..n).collect(),
+            full: vec![false; n],
+            full_unit: vec![None; n],
+            carry: HashMap::default(),
         };
         for i in 0..n {
             let f = &planner.files[i];
@@ -187,7 +204,7 @@ impl<'r> Planner<'r> {
                     .as_ref()
                     .is_some_and(|t| planner.ct_base.iter().any(|name| t.contains(name.as_str())));
             if seed {
-                planner.mark(i);
+                planner.mark(i, true);
             }
         }
         planner
@@ -216,6 +233,62 @@ impl<'r> Planner<'r> {
         self.marked[file]
     }
 
+    /// Units of parsing so far: every file, then second parses.
+    pub fn units(&self) -> usize {
+        self.files.len()
+    }
+
+    /// The file a unit parses.
+    pub fn origin(&self, unit: usize) -> usize {
+        self.origin[unit]
+    }
+
+    /// Whether a unit is parsed with long function bodies blanked.
+    pub fn elides_bodies(&self, unit: usize) -> bool {
+        !self.full[unit]
+    }
+
+    /// A function of `unit` is needed (to `level`) but its body was not
+    /// parsed: the file is parsed again in full, and the function is
+    /// processed there.
+    fn request_full(
+        &mut self,
+        summaries: &[Option<&FileSummary>],
+        unit: usize,
+        function: &crate::summary::FnSummary,
+        level: u8,
+    ) {
+        let file = self.origin[unit];
+        let key = (
+            function.path.clone(),
+            function.span.line,
+            function.span.column,
+        );
+        if let Some(full) = self.full_unit[file] {
+            if !self.absorbed[full] {
+                let levels = self.carry.entry(full).or_default();
+                let at = levels.entry(key).or_default();
+                *at = (*at).max(level);
+            } else if let Some(summary) = summaries.get(full).copied().flatten() {
+                for (j, f) in summary.functions.iter().enumerate() {
+                    if (&f.path, f.span.line, f.span.column) == (&key.0, key.1, key.2) {
+                        self.fn_queue.push(((full as u32, j as u32), level));
+                    }
+                }
+            }
+            return;
+        }
+        let full = self.files.len();
+        self.files.push(self.files[file].clone());
+        self.origin.push(file);
+        self.full.push(true);
+        self.marked.push(true);
+        self.absorbed.push(false);
+        self.full_unit[file] = Some(full);
+        self.carry.entry(full).or_default().insert(key, level);
+        self.pending.push(full);
+    }
+
     /// Takes in the summaries of the files just parsed (`None` for a file
     /// that failed) and works out what they need.
     pub fn absorb(&mut self, summaries: &[Option<&FileSummary>], wave: &[usize]) {
@@ -228,10 +301,15 @@ impl<'r> Planner<'r> {
         self.settle(summaries);
     }
 
-    fn mark(&mut self, file: usize) {
+    /// Plans a file; `full` when one of its functions is likely needed,
+    /// so its bodies are parsed at once instead of in a second parse.
+    fn mark(&mut self, file: usize, full: bool) {
         if !self.marked[file] && self.files[file].index.is_some() {
             self.marked[file] = true;
+            self.full[file] = full;
             self.pending.push(file);
+        } else if full && !self.absorbed[file] {
+            self.full[file] = true;
         }
     }
 
@@ -242,6 +320,13 @@ impl<'r> Planner<'r> {
             self.files[file].crate_root.clone(),
         );
         let krate = self.files[file].krate as u32;
+        if let Some(levels) = self.carry.remove(&file) {
+            for (j, f) in summary.functions.iter().enumerate() {
+                if let Some(level) = levels.get(&(f.path.clone(), f.span.line, f.span.column)) {
+                    self.fn_queue.push(((file as u32, j as u32), *level));
+                }
+            }
+        }
         for u in &summary.uses {
             if u.glob {
                 continue;
@@ -428,7 +513,11 @@ impl<'r> Planner<'r> {
                 .collect();
             self.glob_modules.insert(key);
             for f in hits {
-                self.mark(f);
+                let full = self.files[f]
+                    .index
+                    .as_ref()
+                    .is_some_and(|ix| ix.defines_fn(next));
+                self.mark(f, full);
             }
         }
         let items = if method.is_some() {
@@ -457,7 +546,11 @@ impl<'r> Planner<'r> {
                 .filter(|f| !self.marked[*f])
                 .collect();
             for f in hits {
-                self.mark(f);
+                let full = self.files[f]
+                    .index
+                    .as_ref()
+                    .is_some_and(|ix| ix.defines_fn(name));
+                self.mark(f, full);
             }
         }
         if !self.item_needs.insert((krate, name.to_string())) {
@@ -501,7 +594,7 @@ impl<'r> Planner<'r> {
             })
             .collect();
         for f in hits {
-            self.mark(f);
+            self.mark(f, true);
         }
         if let Some(fns) = self.fns_by_name.get(&(krate, name.to_string())) {
             self.fn_queue.extend(fns.iter().map(|id| (*id, 2)));
@@ -600,7 +693,7 @@ impl<'r> Planner<'r> {
             })
             .collect();
         for f in hits {
-            self.mark(f);
+            self.mark(f, true);
         }
         if let Some(fns) = self.fns_by_name.get(&(origin, name.to_string())) {
             self.fn_queue.extend(fns.iter().map(|id| (*id, 2)));
@@ -661,6 +754,10 @@ impl<'r> Planner<'r> {
             file.krate as u32,
         );
         let function = &summary.functions[id.1 as usize];
+        if function.elided {
+            self.request_full(summaries, id.0 as usize, function, level);
+            return;
+        }
         let mut wanted: Vec<bool> = function
             .calls
             .iter()
@@ -765,7 +862,7 @@ impl<'r> Planner<'r> {
                     .as_ref()
                     .is_some_and(|t| contains_word(t, &name))
                 {
-                    self.mark(f);
+                    self.mark(f, true);
                 }
             }
             // Parsed functions of that crate calling it reach it too.

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod discover;
+pub mod elide;
 pub mod fix;
 pub mod lazy;
 pub mod lint;

@@ -61,6 +61,10 @@ pub struct Stats {
     /// Files parsed in this run, and their bytes.
     pub parsed: usize,
     pub parsed_bytes: u64,
+    /// Files parsed a second time, in full, because a function whose body
+    /// was blanked at first is needed; and their bytes.
+    pub reparsed: usize,
+    pub reparsed_bytes: u64,
     /// Files whose summary came from the cache.
     pub cached: usize,
     pub cached_bytes: u64,
@@ -409,6 +413,13 @@ struct ReadFile {
 }
 
 impl FilePass<'_> {
+    /// Whether file `i` is parsed with the item contents no finding can
+    /// come from blanked (`elide`): not when every syntax error must be
+    /// found, nor for a file the user named.
+    fn elides(&self, i: usize) -> bool {
+        !(self.parse_all || (self.force_named && self.inputs[i].target))
+    }
+
     /// Runs on the caller's thread pool.
     fn run(&self) -> (Vec<Option<Arc<str>>>, Vec<Outcome>, Stats) {
         let started = std::time::Instant::now();
@@ -515,22 +526,43 @@ impl FilePass<'_> {
                 break;
             }
             stats.waves += 1;
-            let jobs: Vec<(usize, Option<cache::Parsed>)> =
-                wave.iter().map(|&i| (i, read[i].cached.take())).collect();
+            results.resize_with(planner.units(), || None);
+            // A unit past the files is a second, full parse of one.
+            let jobs: Vec<(usize, usize, Option<cache::Parsed>, Elide)> = wave
+                .iter()
+                .map(|&u| {
+                    let i = planner.origin(u);
+                    let cached = if u == i { read[i].cached.take() } else { None };
+                    let elide = if !self.elides(i) {
+                        Elide::Nothing
+                    } else if planner.elides_bodies(u) {
+                        Elide::ItemsAndBodies
+                    } else {
+                        Elide::Items
+                    };
+                    (u, i, cached, elide)
+                })
+                .collect();
             let done: Vec<(usize, Result<FileSummary, ParseFailure>, bool)> = jobs
                 .into_par_iter()
-                .map(|(i, cached)| match cached {
-                    Some(parsed) => (i, parsed.into_result(), true),
+                .map(|(u, i, cached, elide)| match cached {
+                    Some(parsed) => (u, parsed.into_result(), true),
                     None => {
                         let text = read[i].text.as_ref().expect("planned files were read");
                         let info = self.infos[self.group_of[i]];
-                        (i, summarise(text, info, self.rules), false)
+                        (u, summarise(text, elide, info, self.rules), false)
                     }
                 })
                 .collect();
             for (i, outcome, from_cache) in done {
-                let bytes = read[i].text.as_ref().map_or(0, |t| t.len() as u64);
-                if from_cache {
+                let bytes = read[planner.origin(i)]
+                    .text
+                    .as_ref()
+                    .map_or(0, |t| t.len() as u64);
+                if i >= n {
+                    stats.reparsed += 1;
+                    stats.reparsed_bytes += bytes;
+                } else if from_cache {
                     stats.cached += 1;
                     stats.cached_bytes += bytes;
                 } else {
@@ -552,6 +584,13 @@ impl FilePass<'_> {
                 planner.sizes()
             ));
         }
+        // Each file's summary is its last unit's.
+        for u in n..planner.units() {
+            if let Some(result) = results[u].take() {
+                results[planner.origin(u)] = Some(result);
+            }
+        }
+        results.truncate(n);
         drop(planner);
         if std::env::var_os("BLOCKLINT_TRACE").is_some() {
             let mut sizes: Vec<(usize, &Path)> = (0..n)
@@ -654,7 +693,9 @@ impl FilePass<'_> {
                 scan_cached: false,
             };
         };
-        let hash = cache::content_hash(body);
+        // An entry parsed with its item contents elided holds no syntax
+        // errors found there; it is kept apart from a full parse's.
+        let hash = cache::content_hash(body) ^ u128::from(self.elides(i));
         match entry.filter(|e| e.hash == hash) {
             Some(entry) => ReadFile {
                 hash,
@@ -676,9 +717,34 @@ impl FilePass<'_> {
 
 /// Parses and summarises one file's text, on a worker thread. A panic in
 /// any step is caught and reported as an error finding for this file alone.
-fn summarise(text: &str, info: &CrateInfo, rules: &RuleSet) -> Result<FileSummary, ParseFailure> {
+fn summarise(
+    text: &str,
+    elide: Elide,
+    info: &CrateInfo,
+    rules: &RuleSet,
+) -> Result<FileSummary, ParseFailure> {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let summary = parse(text).map(|file| collect(&file, &info.externs, rules));
+        let elided = match elide {
+            Elide::Nothing => None,
+            Elide::Items => crate::elide::elide(text, false),
+            Elide::ItemsAndBodies => crate::elide::elide(text, true),
+        };
+        let (tree, bodies) = match elided.map(|e| (parse(&e.text), e.bodies)) {
+            Some((Ok(tree), bodies)) => (Ok(tree), bodies),
+            // The elided text should parse whenever the file does; if it
+            // does not, the file as written decides.
+            Some((Err(_), _)) | None => (parse(text), Vec::new()),
+        };
+        let summary = tree.map(|file| {
+            let mut summary = collect(&file, &info.externs, rules);
+            if !bodies.is_empty() {
+                for function in &mut summary.functions {
+                    let at = (function.span.line, function.span.column);
+                    function.elided = bodies.binary_search(&at).is_ok();
+                }
+            }
+            summary
+        });
         // Span data for this file is no longer needed; without this each
         // worker keeps every file's text alive (PERF-NOTES).
         proc_macro2::extra::invalidate_current_thread_spans();
@@ -707,6 +773,18 @@ fn summarise(text: &str, info: &CrateInfo, rules: &RuleSet) -> Result<FileSummar
             })
         }
     }
+}
+
+/// What `elide` blanks before a file is parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Elide {
+    Nothing,
+    /// Item contents no summary reads.
+    Items,
+    /// Those and long function bodies: for files the plan needs only for
+    /// their names, types and signatures until one of their functions is
+    /// needed.
+    ItemsAndBodies,
 }
 
 fn trace(message: &str) {

@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 /// What the scan found in one file. Name lists are sorted and deduplicated.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextIndex {
-    /// The text contains `async` anywhere: the file may have an async
-    /// context, so it is always parsed.
+    /// The code (not its comments or strings) has the `async` keyword: the
+    /// file may have an async context, so it is always parsed.
     pub has_async: bool,
     /// The token structure is something syn rejects (an unbalanced or
     /// unterminated delimiter, string or comment) or nests deeper than
@@ -79,7 +79,7 @@ fn contains(sorted: &[String], name: &str) -> bool {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Ident,
     Punct(u8),
     Str,
@@ -87,10 +87,10 @@ enum Kind {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Token {
-    kind: Kind,
-    start: usize,
-    end: usize,
+pub(crate) struct Token {
+    pub(crate) kind: Kind,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
 }
 
 /// Keywords that may stand before `!` without making a macro call
@@ -105,10 +105,14 @@ const KEYWORDS: &[&str] = &[
 /// Scans `text`. Never fails: what it cannot make sense of sets `anomaly`.
 pub fn scan(text: &str) -> TextIndex {
     let mut index = TextIndex {
-        has_async: text.contains("async"),
         ..TextIndex::default()
     };
     let (tokens, lex_ok) = lex(text);
+    // The keyword, not the word in a comment, a doc example or a string:
+    // documented sync code often shows async usage.
+    index.has_async = tokens
+        .iter()
+        .any(|t| t.kind == Kind::Ident && &text[t.start..t.end] == "async");
     if !lex_ok {
         index.anomaly = true;
     }
@@ -133,7 +137,16 @@ pub fn scan(text: &str) -> TextIndex {
 
 /// Splits `text` into tokens; `false` when a string, character literal or
 /// comment does not end.
-fn lex(text: &str) -> (Vec<Token>, bool) {
+pub(crate) fn lex(text: &str) -> (Vec<Token>, bool) {
+    lex_with_docs(text, None)
+}
+
+/// `lex`, also noting the byte range of every doc comment (`///`, `//!`,
+/// `/** */`, `/*! */`) in `docs`.
+pub(crate) fn lex_with_docs(
+    text: &str,
+    mut docs: Option<&mut Vec<(usize, usize)>>,
+) -> (Vec<Token>, bool) {
     let bytes = text.as_bytes();
     let mut tokens = Vec::with_capacity(bytes.len() / 6);
     let mut ok = true;
@@ -150,11 +163,22 @@ fn lex(text: &str) -> (Vec<Token>, bool) {
         match b {
             b' ' | b'\t' | b'\n' | b'\r' => i += 1,
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let start = i;
                 while i < n && bytes[i] != b'\n' {
                     i += 1;
                 }
+                let third = bytes.get(start + 2).copied();
+                let doc = third == Some(b'!')
+                    || (third == Some(b'/') && bytes.get(start + 3) != Some(&b'/'));
+                if doc && let Some(docs) = docs.as_deref_mut() {
+                    docs.push((start, i));
+                }
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let start = i;
+                let third = bytes.get(i + 2).copied();
+                let doc = third == Some(b'!')
+                    || (third == Some(b'*') && !matches!(bytes.get(i + 3), Some(b'*' | b'/')));
                 let mut depth = 1;
                 i += 2;
                 while i < n && depth > 0 {
@@ -170,6 +194,8 @@ fn lex(text: &str) -> (Vec<Token>, bool) {
                 }
                 if depth > 0 {
                     ok = false;
+                } else if doc && let Some(docs) = docs.as_deref_mut() {
+                    docs.push((start, i));
                 }
             }
             b'"' => {

@@ -144,6 +144,10 @@ pub struct FnSummary {
     /// Set for `#[tokio::main]` and `#[tokio::test]` entry points.
     pub flavor: Option<Flavor>,
     pub calls: Vec<CallSite>,
+    /// The body was blanked before parsing (`elide`): `calls` is empty
+    /// because they were not read, and a run that needs them parses the
+    /// file again.
+    pub elided: bool,
 }
 
 /// `mod name;` (or an inline `mod name { }`) declared in a file.
