@@ -281,6 +281,8 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
     // through the light scan), then rebase every summary to crate paths.
     let mut analysed: Vec<AnalysedFile> = Vec::new();
     let mut targets: Vec<bool> = Vec::new();
+    // Each file's module path and crate root, to rebase it with.
+    let mut unrebased: Vec<(String, String)> = Vec::new();
     for (group, info) in infos.iter().enumerate() {
         let members: Vec<usize> = (0..inputs.len())
             .filter(|i| group_of[*i] == group)
@@ -298,13 +300,14 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
             .collect();
         let modules = module_paths(&info.name, &info.root, &info.roots, &decls);
         for &i in &members {
-            let Some(mut summary) = summaries[i].take() else {
+            let Some(summary) = summaries[i].take() else {
                 continue;
             };
-            match modules.get(&inputs[i].source.absolute) {
-                Some(place) => summary.rebase(&place.module, &place.crate_root),
-                None => summary.rebase(&info.name, &info.name),
-            }
+            let (module, crate_root) = match modules.get(&inputs[i].source.absolute) {
+                Some(place) => (place.module.clone(), place.crate_root.clone()),
+                None => (info.name.clone(), info.name.clone()),
+            };
+            unrebased.push((module, crate_root));
             analysed.push(AnalysedFile {
                 display: inputs[i].source.display.clone(),
                 runtime: info.runtime,
@@ -314,6 +317,14 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
             targets.push(inputs[i].target);
         }
     }
+    pool.install(|| {
+        analysed
+            .par_iter_mut()
+            .zip(unrebased.par_iter())
+            .for_each(|(file, (module, crate_root))| file.summary.rebase(module, crate_root))
+    });
+    drop(unrebased);
+    trace(&format!("rebased {:?}", analysis_started.elapsed()));
     options.settings.prepare(&mut analysed, rules);
     let target_paths: HashSet<&Path> = analysed
         .iter()
@@ -321,17 +332,20 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
         .filter(|(_, t)| **t)
         .map(|(f, _)| f.display.as_path())
         .collect();
-    let mut raw: Vec<Finding> = analyse(&analysed, rules)
+    let mut raw: Vec<Finding> = pool
+        .install(|| analyse(&analysed, rules))
         .into_iter()
         .filter(|f| target_paths.contains(f.path.as_path()))
         .collect();
     raw.retain(|f| rule_enabled(&f.rule, options, rules));
+    trace(&format!("analysed {:?}", analysis_started.elapsed()));
     let item_lines: HashMap<&Path, &[(usize, usize)]> = analysed
         .iter()
         .map(|f| (f.display.as_path(), f.summary.item_lines.as_slice()))
         .collect();
-    let raw = suppress::apply(raw, &result.sources, &item_lines, rules);
+    let raw = pool.install(|| suppress::apply(raw, &result.sources, &item_lines, rules));
     findings.extend(raw);
+    trace(&format!("suppressed {:?}", analysis_started.elapsed()));
     findings.retain(|f| !options.ignore.contains(&f.rule));
     options
         .settings
@@ -344,6 +358,10 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
         }
     }
     result.findings = findings;
+    trace(&format!("reported {:?}", analysis_started.elapsed()));
+    drop(item_lines);
+    // The summaries are many small allocations: free them on every worker.
+    pool.install(|| analysed.into_par_iter().for_each(drop));
     stats
         .phases
         .push(("analysis", analysis_started.elapsed().as_secs_f64()));
