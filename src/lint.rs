@@ -431,14 +431,21 @@ impl FilePass<'_> {
     fn run(&self) -> (Vec<Option<Arc<str>>>, Vec<Outcome>, Stats) {
         let started = std::time::Instant::now();
         let n = self.inputs.len();
+        let keys: Vec<u128> = match self.cache_dir {
+            Some(_) => self
+                .infos
+                .par_iter()
+                .map(|info| cache::crate_key(&info.externs, self.rules))
+                .collect(),
+            None => Vec::new(),
+        };
         let mut caches: Vec<Option<CrateCache>> = self
             .infos
             .par_iter()
-            .map(|info| {
-                self.cache_dir.map(|dir| {
-                    let key = cache::crate_key(&info.externs, self.rules);
-                    CrateCache::open(dir, &info.root, &info.name, key)
-                })
+            .enumerate()
+            .map(|(group, info)| {
+                self.cache_dir
+                    .map(|dir| CrateCache::open(dir, &info.root, &info.name, keys[group]))
             })
             .collect();
         let mut entries: Vec<Option<cache::Entry>> = (0..n)
@@ -523,12 +530,60 @@ impl FilePass<'_> {
         stats.phases.push(("read", started.elapsed().as_secs_f64()));
         trace(&format!("read {:?}", started.elapsed()));
         let started = std::time::Instant::now();
-        let mut planner = Planner::new(self.rules, crates, files);
+        // The plan depends only on what this key hashes: with a stored plan
+        // of the same key, its waves are replayed without planning.
+        let plan_id = self.cache_dir.map(|dir| {
+            let mut shape = cache::KeyHasher::new();
+            let mut key = cache::KeyHasher::new();
+            for (group, info) in self.infos.iter().enumerate() {
+                shape.bytes(info.root.as_os_str().as_encoded_bytes());
+                key.number(keys[group]).bytes(info.name.as_bytes());
+            }
+            for (i, f) in files.iter().enumerate() {
+                let flags = u128::from(f.force)
+                    | (u128::from(f.index.is_some()) << 1)
+                    | (u128::from(f.text.is_some()) << 2);
+                key.bytes(
+                    self.inputs[i]
+                        .source
+                        .absolute
+                        .as_os_str()
+                        .as_encoded_bytes(),
+                )
+                .number(f.krate as u128)
+                .bytes(f.module.as_bytes())
+                .bytes(f.crate_root.as_bytes())
+                .number(read[i].hash)
+                .number(flags);
+            }
+            (dir, shape.finish(), key.finish())
+        });
+        let stored_plan = plan_id
+            .and_then(|(dir, shape, key)| cache::load_plan(dir, shape, key))
+            .filter(|waves| {
+                waves
+                    .iter()
+                    .flatten()
+                    .all(|&i| read.get(i as usize).is_some_and(|r| r.index.is_some()))
+            });
+        let mut replay = stored_plan.map(Vec::into_iter);
+        let mut planner = match replay {
+            Some(_) => None,
+            None => Some(Planner::new(self.rules, crates, files)),
+        };
+        let mut planned: Vec<Vec<u32>> = Vec::new();
         let mut read = read;
         let mut results: Vec<Option<Result<FileSummary, ParseFailure>>> =
             (0..n).map(|_| None).collect();
         loop {
-            let wave = planner.next_wave();
+            let wave: Vec<usize> = match (&mut planner, &mut replay) {
+                (Some(planner), _) => planner.next_wave(),
+                (None, Some(waves)) => waves
+                    .next()
+                    .map(|w| w.into_iter().map(|i| i as usize).collect())
+                    .unwrap_or_default(),
+                (None, None) => Vec::new(),
+            };
             if wave.is_empty() {
                 break;
             }
@@ -557,11 +612,21 @@ impl FilePass<'_> {
                 }
                 results[i] = Some(outcome);
             }
+            let Some(planner) = &mut planner else {
+                trace(&format!(
+                    "stored wave {} of {} files: {:?}",
+                    stats.waves,
+                    wave.len(),
+                    started.elapsed(),
+                ));
+                continue;
+            };
             let view: Vec<Option<&FileSummary>> = results
                 .iter()
                 .map(|r| r.as_ref().and_then(|r| r.as_ref().ok()))
                 .collect();
             planner.absorb(&view, &wave);
+            planned.push(wave.iter().map(|&i| i as u32).collect());
             trace(&format!(
                 "wave {} of {} files: {:?} {}",
                 stats.waves,
@@ -569,6 +634,11 @@ impl FilePass<'_> {
                 started.elapsed(),
                 planner.sizes()
             ));
+        }
+        if planner.is_some()
+            && let Some((dir, shape, key)) = plan_id
+        {
+            cache::save_plan(dir, shape, key, planned);
         }
         drop(planner);
         if std::env::var_os("BLOCKLINT_TRACE").is_some() {
