@@ -439,15 +439,20 @@ impl FilePass<'_> {
                 .collect(),
             None => Vec::new(),
         };
-        let mut caches: Vec<Option<CrateCache>> = self
-            .infos
-            .par_iter()
-            .enumerate()
-            .map(|(group, info)| {
-                self.cache_dir
-                    .map(|dir| CrateCache::open(dir, &info.root, &info.name, keys[group]))
-            })
-            .collect();
+        // Decoding the caches and reading the texts overlap.
+        let (mut caches, texts): (Vec<Option<CrateCache>>, Vec<_>) = rayon::join(
+            || {
+                self.infos
+                    .par_iter()
+                    .enumerate()
+                    .map(|(group, info)| {
+                        self.cache_dir
+                            .map(|dir| CrateCache::open(dir, &info.root, &info.name, keys[group]))
+                    })
+                    .collect()
+            },
+            || (0..n).into_par_iter().map(|i| self.load(i)).collect(),
+        );
         let mut entries: Vec<Option<cache::Entry>> = (0..n)
             .map(|i| {
                 caches[self.group_of[i]]
@@ -457,8 +462,8 @@ impl FilePass<'_> {
             .collect();
         let read: Vec<ReadFile> = entries
             .par_iter_mut()
-            .enumerate()
-            .map(|(i, entry)| self.read(i, entry.take()))
+            .zip(texts)
+            .map(|(entry, (text, hash))| self.read(text, hash, entry.take()))
             .collect();
         drop(entries);
 
@@ -717,10 +722,8 @@ impl FilePass<'_> {
         (texts, outcomes, stats)
     }
 
-    /// Reads one file (or takes standard input for it), hashes it, and
-    /// takes its scan and summary from the cache entry when the text is the
-    /// same, scanning it otherwise.
-    fn read(&self, i: usize, entry: Option<cache::Entry>) -> ReadFile {
+    /// Reads one file (or takes standard input for it) and hashes it.
+    fn load(&self, i: usize) -> (Result<Arc<str>, ParseFailure>, u128) {
         let input = &self.inputs[i];
         let override_text = self
             .stdin
@@ -733,6 +736,18 @@ impl FilePass<'_> {
             Some(t) => Ok(Arc::<str>::from(t)),
             None => read_source(&input.source.absolute).map(Arc::<str>::from),
         };
+        let hash = text.as_ref().map_or(0, |body| cache::content_hash(body));
+        (text, hash)
+    }
+
+    /// Takes the file's scan and summary from its cache entry when the
+    /// text hashes the same, scanning it otherwise.
+    fn read(
+        &self,
+        text: Result<Arc<str>, ParseFailure>,
+        hash: u128,
+        entry: Option<cache::Entry>,
+    ) -> ReadFile {
         let Ok(body) = &text else {
             return ReadFile {
                 text,
@@ -742,7 +757,6 @@ impl FilePass<'_> {
                 scan_cached: false,
             };
         };
-        let hash = cache::content_hash(body);
         match entry.filter(|e| e.hash == hash) {
             Some(entry) => ReadFile {
                 hash,
