@@ -4,6 +4,12 @@
 //! own sync functions may block (a fixed point over the call graph, so
 //! cycles and long chains work) and which are offload wrappers, and emits
 //! findings.
+//!
+//! Classifying calls and writing findings are per-file work and run on the
+//! caller's rayon pool; the fixed points are cheap array walks. Path
+//! resolution (`canonical`) gives every query the answer it would get in a
+//! fresh run, whatever was asked before and on whichever thread, so the
+//! findings never depend on the order of work.
 
 use crate::model::{Applicability, ChainStep, ContextLabel, Edit, Finding, Fix, Piece, Span};
 use crate::rules::{
@@ -11,8 +17,13 @@ use crate::rules::{
 };
 use crate::summary::{CallSite, Callee, FileSummary, Flavor, FnSummary, TyExpr};
 use crate::types::Ty;
-use std::collections::{HashMap, HashSet};
+use rayon::prelude::*;
+use std::hash::{BuildHasher, Hash};
 use std::path::PathBuf;
+use std::sync::Mutex;
+
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 
 /// One file's summary, rebased to crate paths, with where it came from.
 pub struct AnalysedFile {
@@ -44,16 +55,103 @@ enum CallKind<'r> {
     Other,
 }
 
+/// One classified call: what it is, and (for calls some other call may
+/// route through an offload, or that forward a parameter) whether it is an
+/// offload call by itself, not counting the crate's own wrappers.
+struct CallInfo<'r> {
+    kind: CallKind<'r>,
+    base_offload: bool,
+}
+
+/// Every call of the run, classified: `[file][function][call]`.
+struct Kinds<'r> {
+    calls: Vec<Vec<Vec<CallInfo<'r>>>>,
+    /// Global number of each file's first function.
+    fn_base: Vec<usize>,
+    fn_count: usize,
+}
+
+impl<'r> Kinds<'r> {
+    fn get(&self, ((file, function), call): (FnId, usize)) -> &CallInfo<'r> {
+        &self.calls[file][function][call]
+    }
+
+    fn global(&self, (file, function): FnId) -> usize {
+        self.fn_base[file] + function
+    }
+
+    /// Every function with its calls, in (file, function) order.
+    fn functions(&self) -> impl Iterator<Item = (FnId, &[CallInfo<'r>])> {
+        self.calls.iter().enumerate().flat_map(|(file, fns)| {
+            fns.iter()
+                .enumerate()
+                .map(move |(function, calls)| ((file, function), calls.as_slice()))
+        })
+    }
+}
+
 /// Why a sync function may block: the first step of its shortest chain.
 #[derive(Debug, Clone)]
-struct BlockWitness {
+struct BlockWitness<'k> {
     /// Calls to reach the blocking call (1 = it calls it directly).
     length: usize,
     call: usize,
     /// Next function in the chain, or `None` when `call` is the blocking one.
     next: Option<FnId>,
-    rule: String,
-    callee: String,
+    rule: &'k str,
+    callee: &'k str,
+}
+
+/// Per-function results of the fixed points, indexed by global function
+/// number.
+struct Facts<'k> {
+    offload: Vec<bool>,
+    witnesses: Vec<Option<BlockWitness<'k>>>,
+    current_thread: Vec<bool>,
+}
+
+/// A map shared by the worker threads, split to keep them from waiting on
+/// each other.
+struct Shared<V> {
+    shards: Vec<Mutex<HashMap<Box<str>, V>>>,
+}
+
+impl<V: Clone> Shared<V> {
+    fn new() -> Shared<V> {
+        Shared {
+            shards: (0..16).map(|_| Mutex::new(HashMap::default())).collect(),
+        }
+    }
+
+    fn shard(&self, key: &str) -> &Mutex<HashMap<Box<str>, V>> {
+        let mut hasher = foldhash::fast::FixedState::default().build_hasher();
+        key.hash(&mut hasher);
+        let h = std::hash::Hasher::finish(&hasher);
+        &self.shards[(h >> 60) as usize]
+    }
+
+    fn get(&self, key: &str) -> Option<V> {
+        self.shard(key)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    fn insert(&self, key: &str, value: V) {
+        self.shard(key)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.into(), value);
+    }
+}
+
+/// The state of one `canonical` query: `module::name` -> what it resolves
+/// to, or itself while in progress (a cycle of aliases or globs ends
+/// there).
+#[derive(Default)]
+struct Query {
+    local: HashMap<String, String>,
 }
 
 struct Index<'a> {
@@ -64,36 +162,67 @@ struct Index<'a> {
     types: HashSet<&'a str>,
     aliases: HashMap<String, &'a str>,
     globs: HashMap<&'a str, Vec<&'a str>>,
-    /// `module::name` -> what it resolves to.
-    canonical_memo: std::cell::RefCell<HashMap<String, String>>,
+    /// Whole paths -> what `canonical` answers.
+    canonical_memo: Shared<Option<String>>,
     /// Every module path of the run (prefixes of function and type paths).
     modules: HashSet<String>,
 }
 
-/// Runs the analysis over every file of the run.
+/// Runs the analysis over every file of the run, on the caller's rayon
+/// pool.
 pub fn analyse(files: &[AnalysedFile], rules: &RuleSet) -> Vec<Finding> {
     let index = Index::build(files, rules);
     let kinds = index.classify_all();
     let offload = index.offload_wrappers(&kinds);
-    let offloaded = |id: FnId, call: &CallSite| {
-        call.guards
-            .iter()
-            .any(|g| is_offload_call(&index, &kinds, &offload, (id, *g)))
-    };
-    let witnesses = index.may_block(&kinds, &offloaded);
+    let witnesses = index.may_block(&kinds, &offload);
     let current_thread = index.current_thread_only(&kinds);
+    let facts = Facts {
+        offload,
+        witnesses,
+        current_thread,
+    };
+    let per_file: Vec<Vec<Finding>> = files
+        .par_iter()
+        .enumerate()
+        .map(|(file_idx, file)| index.file_findings(&kinds, &facts, file_idx, file))
+        .collect();
+    per_file.into_iter().flatten().collect()
+}
 
-    let mut findings = Vec::new();
-    for (file_idx, file) in files.iter().enumerate() {
+/// Whether the call at `at` runs its closure argument elsewhere.
+fn is_offload_call(kinds: &Kinds<'_>, offload: &[bool], at: (FnId, usize)) -> bool {
+    let info = kinds.get(at);
+    match &info.kind {
+        CallKind::Local(target) => offload[kinds.global(*target)],
+        _ => info.base_offload,
+    }
+}
+
+/// Whether a call sits in the closure argument of an offload call.
+fn offloaded(kinds: &Kinds<'_>, offload: &[bool], id: FnId, call: &CallSite) -> bool {
+    call.guards
+        .iter()
+        .any(|g| is_offload_call(kinds, offload, (id, *g)))
+}
+
+impl<'a> Index<'a> {
+    fn file_findings(
+        &self,
+        kinds: &Kinds<'a>,
+        facts: &Facts<'_>,
+        file_idx: usize,
+        file: &AnalysedFile,
+    ) -> Vec<Finding> {
+        let mut findings = Vec::new();
         for (fn_idx, function) in file.summary.functions.iter().enumerate() {
             let id = (file_idx, fn_idx);
             for (call_idx, call) in function.calls.iter().enumerate() {
-                let kind = &kinds[&(id, call_idx)];
+                let kind = &kinds.get((id, call_idx)).kind;
                 if let CallKind::CurrentThreadOnly { blocking, callee } = kind {
                     let on_current_thread = function.flavor == Some(Flavor::CurrentThread)
-                        || current_thread.contains(&id);
-                    if on_current_thread && !offloaded(id, call) {
-                        findings.push(index.direct_finding(
+                        || facts.current_thread[kinds.global(id)];
+                    if on_current_thread && !offloaded(kinds, &facts.offload, id, call) {
+                        findings.push(self.direct_finding(
                             file,
                             function,
                             call,
@@ -107,7 +236,10 @@ pub fn analyse(files: &[AnalysedFile], rules: &RuleSet) -> Vec<Finding> {
                     }
                     continue;
                 }
-                if call.awaited || call.async_context.is_none() || offloaded(id, call) {
+                if call.awaited
+                    || call.async_context.is_none()
+                    || offloaded(kinds, &facts.offload, id, call)
+                {
                     continue;
                 }
                 match kind {
@@ -116,7 +248,7 @@ pub fn analyse(files: &[AnalysedFile], rules: &RuleSet) -> Vec<Finding> {
                         callee,
                         fix,
                     } => {
-                        findings.push(index.direct_finding(
+                        findings.push(self.direct_finding(
                             file,
                             function,
                             call,
@@ -128,48 +260,36 @@ pub fn analyse(files: &[AnalysedFile], rules: &RuleSet) -> Vec<Finding> {
                             false,
                         ));
                     }
-                    CallKind::Local(target) if !index.function(*target).is_async => {
-                        if let Some(witness) = witnesses.get(target) {
-                            findings.push(
-                                index.transitive_finding(file, call, *target, witness, &witnesses),
-                            );
+                    CallKind::Local(target) if !self.function(*target).is_async => {
+                        if let Some(witness) = &facts.witnesses[kinds.global(*target)] {
+                            findings.push(self.transitive_finding(
+                                file,
+                                call,
+                                *target,
+                                witness,
+                                kinds,
+                                &facts.witnesses,
+                            ));
                         }
                     }
                     _ => {}
                 }
             }
         }
+        findings
     }
-    findings
-}
 
-fn is_offload_call(
-    index: &Index<'_>,
-    kinds: &HashMap<(FnId, usize), CallKind<'_>>,
-    offload: &HashSet<FnId>,
-    at: (FnId, usize),
-) -> bool {
-    let ((file, function), call) = at;
-    let site = &index.files[file].summary.functions[function].calls[call];
-    match kinds.get(&at) {
-        Some(CallKind::Local(target)) => offload.contains(target),
-        Some(CallKind::CurrentThreadOnly { .. }) => true,
-        _ => index.is_builtin_offload(site),
-    }
-}
-
-impl<'a> Index<'a> {
     fn build(files: &'a [AnalysedFile], rules: &'a RuleSet) -> Index<'a> {
         let mut index = Index {
             files,
             rules,
-            functions: HashMap::new(),
-            fields: HashMap::new(),
-            types: HashSet::new(),
-            aliases: HashMap::new(),
-            globs: HashMap::new(),
-            canonical_memo: Default::default(),
-            modules: HashSet::new(),
+            functions: HashMap::default(),
+            fields: HashMap::default(),
+            types: HashSet::default(),
+            aliases: HashMap::default(),
+            globs: HashMap::default(),
+            canonical_memo: Shared::new(),
+            modules: HashSet::default(),
         };
         for (file_idx, file) in files.iter().enumerate() {
             for (fn_idx, function) in file.summary.functions.iter().enumerate() {
@@ -198,7 +318,7 @@ impl<'a> Index<'a> {
                 }
             }
         }
-        let mut modules = HashSet::new();
+        let mut modules = HashSet::default();
         for path in index
             .functions
             .keys()
@@ -222,10 +342,18 @@ impl<'a> Index<'a> {
     }
 
     /// Follows `use` re-exports until the path names something known: a
-    /// function or type of the run, or a callee of the rule data.
-    fn canonical(&self, path: &str, _depth: usize) -> Option<String> {
-        let resolved = self.resolve_segments(path, 0);
-        self.is_known_target(&resolved).then_some(resolved)
+    /// function or type of the run, or a callee of the rule data. Each path
+    /// is resolved from scratch (its own in-progress markers, nothing kept
+    /// from other queries but their whole answers), so the answer is the
+    /// same whichever paths were asked before and on whichever thread.
+    fn canonical(&self, path: &str) -> Option<String> {
+        if let Some(known) = self.canonical_memo.get(path) {
+            return known;
+        }
+        let resolved = self.resolve_segments(path, 0, &mut Query::default());
+        let answer = self.is_known_target(&resolved).then_some(resolved);
+        self.canonical_memo.insert(path, answer.clone());
+        answer
     }
 
     fn is_rule_target(&self, path: &str) -> bool {
@@ -244,44 +372,51 @@ impl<'a> Index<'a> {
 
     /// Resolves a path one segment at a time, left to right: each prefix is
     /// replaced by what a `use` alias or a glob import makes it name. Linear
-    /// in the path's length, memoised per prefix, so glob re-exports
-    /// (`use super::*` in every module) cannot make it explode.
-    fn resolve_segments(&self, path: &str, depth: usize) -> String {
+    /// in the path's length, memoised per prefix within the query, so glob
+    /// re-exports (`use super::*` in every module) cannot make it explode.
+    fn resolve_segments(&self, path: &str, depth: usize, query: &mut Query) -> String {
         let mut segments = path.split("::");
         let mut current = segments.next().unwrap_or_default().to_string();
         for segment in segments {
-            current = self.resolve_name(&current, segment, depth);
+            current = self.resolve_name(&current, segment, depth, query);
         }
         current
     }
 
     /// What `module::name` names, after aliases and globs.
-    fn resolve_name(&self, module: &str, name: &str, depth: usize) -> String {
-        let candidate = format!("{module}::{name}");
-        if let Some(known) = self.canonical_memo.borrow().get(&candidate) {
+    fn resolve_name(&self, module: &str, name: &str, depth: usize, query: &mut Query) -> String {
+        let mut candidate = String::with_capacity(module.len() + 2 + name.len());
+        candidate.push_str(module);
+        candidate.push_str("::");
+        candidate.push_str(name);
+        if let Some(known) = query.local.get(&candidate) {
             return known.clone();
         }
         if depth > 16 {
             return candidate;
         }
-        // In progress: a cycle of aliases or globs ends here.
-        self.canonical_memo
-            .borrow_mut()
-            .insert(candidate.clone(), candidate.clone());
         // A path the rule data names stays as it is, even where a crate of
         // the run re-exports it from elsewhere (when the run includes
         // tokio or futures themselves): the rule is the more precise
         // diagnosis, and the lazy plan does not parse past it.
-        let resolved = if self.is_rule_target(&candidate) {
-            candidate.clone()
-        } else if let Some(target) = self.aliases.get(&candidate) {
-            self.resolve_segments(target, depth + 1)
-        } else if self.is_known_target(&candidate) || self.modules.contains(candidate.as_str()) {
-            candidate.clone()
+        if self.is_rule_target(&candidate) {
+            return candidate;
+        }
+        let alias = self.aliases.get(&candidate);
+        if alias.is_none()
+            && (self.is_known_target(&candidate) || self.modules.contains(candidate.as_str()))
+        {
+            // Names itself, with nothing to follow: no need to remember it.
+            return candidate;
+        }
+        // In progress: a cycle of aliases or globs ends here.
+        query.local.insert(candidate.clone(), candidate.clone());
+        let resolved = if let Some(target) = alias {
+            self.resolve_segments(target, depth + 1, query)
         } else {
             let mut found = candidate.clone();
             for glob in self.globs.get(module).into_iter().flatten() {
-                let through = self.resolve_name(glob, name, depth + 1);
+                let through = self.resolve_name(glob, name, depth + 1, query);
                 if self.is_known_target(&through) || self.modules.contains(through.as_str()) {
                     found = through;
                     break;
@@ -289,16 +424,13 @@ impl<'a> Index<'a> {
             }
             found
         };
-        self.canonical_memo
-            .borrow_mut()
-            .insert(candidate, resolved.clone());
+        query.local.insert(candidate, resolved.clone());
         resolved
     }
 
     fn canonical_or_same(&self, path: &str) -> String {
-        self.canonical(path, 0).unwrap_or_else(|| path.to_string())
+        self.canonical(path).unwrap_or_else(|| path.to_string())
     }
-
     /// Evaluates a type from evidence, looking through wrappers
     /// (`Arc<File>` is a `File` for matching).
     fn eval(&self, ty: &TyExpr, depth: usize) -> Option<Ty> {
@@ -515,107 +647,161 @@ impl<'a> Index<'a> {
         }
     }
 
-    fn classify_all(&self) -> HashMap<(FnId, usize), CallKind<'a>> {
-        let mut kinds = HashMap::new();
-        for (file_idx, file) in self.files.iter().enumerate() {
-            for (fn_idx, function) in file.summary.functions.iter().enumerate() {
-                for (call_idx, call) in function.calls.iter().enumerate() {
-                    kinds.insert(((file_idx, fn_idx), call_idx), self.classify(call));
+    /// Classifies every call of the run, one file per task. A call also
+    /// learns whether it is an offload call by itself when that can matter:
+    /// some call of its function sits in its closure, or it forwards a
+    /// parameter.
+    fn classify_all(&self) -> Kinds<'a> {
+        let calls: Vec<Vec<Vec<CallInfo<'a>>>> = self
+            .files
+            .par_iter()
+            .map(|file| {
+                file.summary
+                    .functions
+                    .iter()
+                    .map(|function| self.classify_function(function))
+                    .collect()
+            })
+            .collect();
+        let mut fn_base = Vec::with_capacity(calls.len());
+        let mut fn_count = 0;
+        for fns in &calls {
+            fn_base.push(fn_count);
+            fn_count += fns.len();
+        }
+        Kinds {
+            calls,
+            fn_base,
+            fn_count,
+        }
+    }
+
+    fn classify_function(&self, function: &FnSummary) -> Vec<CallInfo<'a>> {
+        let mut guard = vec![false; function.calls.len()];
+        for call in &function.calls {
+            for g in &call.guards {
+                if let Some(slot) = guard.get_mut(*g) {
+                    *slot = true;
                 }
             }
         }
-        kinds
+        function
+            .calls
+            .iter()
+            .zip(guard)
+            .map(|(call, guard)| {
+                let kind = self.classify(call);
+                let base_offload = match &kind {
+                    CallKind::Local(_) => false,
+                    CallKind::CurrentThreadOnly { .. } => true,
+                    _ => {
+                        (guard || !call.forwarded_params.is_empty())
+                            && self.is_builtin_offload(call)
+                    }
+                };
+                CallInfo { kind, base_offload }
+            })
+            .collect()
     }
 
     /// The crate's own offload functions: those that pass one of their
     /// parameters on to an offload call (a built-in one, or another wrapper).
-    fn offload_wrappers(&self, kinds: &HashMap<(FnId, usize), CallKind<'a>>) -> HashSet<FnId> {
-        let mut wrappers = HashSet::new();
-        loop {
-            let mut changed = false;
-            for (&(id, call_idx), kind) in kinds {
-                if wrappers.contains(&id) {
-                    continue;
-                }
-                let call = &self.function(id).calls[call_idx];
+    /// The least fixed point, by a worklist over callers.
+    fn offload_wrappers(&self, kinds: &Kinds<'a>) -> Vec<bool> {
+        let mut wrappers = vec![false; kinds.fn_count];
+        // Functions forwarding a parameter to each function.
+        let mut forwarders: Vec<Vec<usize>> = vec![Vec::new(); kinds.fn_count];
+        let mut queue = Vec::new();
+        for (id, calls) in kinds.functions() {
+            let me = kinds.global(id);
+            let function = self.function(id);
+            for (call, info) in function.calls.iter().zip(calls) {
                 if call.forwarded_params.is_empty() {
                     continue;
                 }
-                let offloads = match kind {
-                    CallKind::Local(target) => wrappers.contains(target),
-                    CallKind::CurrentThreadOnly { .. } => true,
-                    _ => self.is_builtin_offload(call),
-                };
-                if offloads {
-                    wrappers.insert(id);
-                    changed = true;
+                match &info.kind {
+                    CallKind::Local(target) => forwarders[kinds.global(*target)].push(me),
+                    _ if info.base_offload && !wrappers[me] => {
+                        wrappers[me] = true;
+                        queue.push(me);
+                    }
+                    _ => {}
                 }
             }
-            if !changed {
-                return wrappers;
+        }
+        while let Some(wrapper) = queue.pop() {
+            for &caller in &forwarders[wrapper] {
+                if !wrappers[caller] {
+                    wrappers[caller] = true;
+                    queue.push(caller);
+                }
             }
         }
+        wrappers
     }
 
     /// Which sync functions may block, each with its shortest chain. A
-    /// Bellman-Ford style relaxation: simple, and it terminates on cycles
-    /// because a chain only ever gets shorter.
-    fn may_block(
+    /// Bellman-Ford style relaxation over the calls in (file, function,
+    /// call) order: simple, it terminates on cycles because a chain only
+    /// ever gets shorter, and the order fixes which of equally short chains
+    /// is kept.
+    fn may_block<'k>(
         &self,
-        kinds: &HashMap<(FnId, usize), CallKind<'a>>,
-        offloaded: &dyn Fn(FnId, &CallSite) -> bool,
-    ) -> HashMap<FnId, BlockWitness> {
-        let mut best: HashMap<FnId, BlockWitness> = HashMap::new();
-        let mut edges: Vec<(FnId, usize, FnId)> = Vec::new();
-        let mut ordered: Vec<(&(FnId, usize), &CallKind<'a>)> = kinds.iter().collect();
-        ordered.sort_by_key(|(k, _)| **k);
-        for (&(id, call_idx), kind) in ordered {
+        kinds: &'k Kinds<'a>,
+        offload: &[bool],
+    ) -> Vec<Option<BlockWitness<'k>>> {
+        let mut best: Vec<Option<BlockWitness<'k>>> = vec![None; kinds.fn_count];
+        let mut edges: Vec<(usize, usize, FnId)> = Vec::new();
+        for (id, calls) in kinds.functions() {
             let function = self.function(id);
             if function.is_async {
                 continue;
             }
-            let call = &function.calls[call_idx];
-            if call.awaited || call.async_context.is_some() || offloaded(id, call) {
-                continue;
-            }
-            match kind {
-                CallKind::Blocking {
-                    blocking, callee, ..
-                } => {
-                    let better = best.get(&id).is_none_or(|w| w.length > 1);
-                    if better {
-                        let witness = BlockWitness {
+            let me = kinds.global(id);
+            for (call_idx, (call, info)) in function.calls.iter().zip(calls).enumerate() {
+                if call.awaited
+                    || call.async_context.is_some()
+                    || offloaded(kinds, offload, id, call)
+                {
+                    continue;
+                }
+                match &info.kind {
+                    CallKind::Blocking {
+                        blocking, callee, ..
+                    } if best[me].is_none() => {
+                        best[me] = Some(BlockWitness {
                             length: 1,
                             call: call_idx,
                             next: None,
-                            rule: blocking.rule.clone(),
-                            callee: callee.clone(),
-                        };
-                        best.insert(id, witness);
+                            rule: &blocking.rule,
+                            callee,
+                        });
                     }
+                    CallKind::Local(target)
+                        if !self.function(*target).is_async && *target != id =>
+                    {
+                        edges.push((me, call_idx, *target));
+                    }
+                    _ => {}
                 }
-                CallKind::Local(target) if !self.function(*target).is_async && *target != id => {
-                    edges.push((id, call_idx, *target));
-                }
-                _ => {}
             }
         }
         loop {
             let mut changed = false;
             for &(from, call_idx, to) in &edges {
-                let Some(target) = best.get(&to) else {
+                let Some(target) = &best[kinds.global(to)] else {
                     continue;
                 };
                 let length = target.length + 1;
-                if best.get(&from).is_none_or(|w| w.length > length) {
+                if best[from].as_ref().is_none_or(|w| w.length > length) {
                     let witness = BlockWitness {
                         length,
                         call: call_idx,
                         next: Some(to),
-                        rule: target.rule.clone(),
-                        callee: target.callee.clone(),
+                        rule: target.rule,
+                        callee: target.callee,
                     };
-                    best.insert(from, witness);
+                    best[from] = Some(witness);
                     changed = true;
                 }
             }
@@ -627,39 +813,41 @@ impl<'a> Index<'a> {
 
     /// Functions that only ever run on a current-thread runtime: entry
     /// points with that flavour, and functions all of whose callers are such
-    /// (a greatest fixed point, so cycles among them stay in).
-    fn current_thread_only(&self, kinds: &HashMap<(FnId, usize), CallKind<'a>>) -> HashSet<FnId> {
-        let mut callers: HashMap<FnId, HashSet<FnId>> = HashMap::new();
-        for (&(id, _), kind) in kinds {
-            if let CallKind::Local(target) = kind
-                && *target != id
-            {
-                callers.entry(*target).or_default().insert(id);
-            }
-        }
-        let mut set: HashSet<FnId> = HashSet::new();
-        for (file_idx, file) in self.files.iter().enumerate() {
-            for (fn_idx, function) in file.summary.functions.iter().enumerate() {
-                let id = (file_idx, fn_idx);
-                let entry = function.flavor == Some(Flavor::CurrentThread);
-                if entry || (function.flavor.is_none() && callers.contains_key(&id)) {
-                    set.insert(id);
+    /// (a greatest fixed point, so cycles among them stay in), by a
+    /// worklist that removes what has a caller outside.
+    fn current_thread_only(&self, kinds: &Kinds<'a>) -> Vec<bool> {
+        let n = kinds.fn_count;
+        let mut callers: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut callees: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (id, calls) in kinds.functions() {
+            let me = kinds.global(id);
+            for info in calls {
+                if let CallKind::Local(target) = &info.kind
+                    && *target != id
+                {
+                    let target = kinds.global(*target);
+                    callers[target].push(me);
+                    callees[me].push(target);
                 }
             }
         }
-        loop {
-            let before = set.len();
-            let snapshot = set.clone();
-            set.retain(|id| {
-                self.function(*id).flavor == Some(Flavor::CurrentThread)
-                    || callers
-                        .get(id)
-                        .is_some_and(|c| c.iter().all(|caller| snapshot.contains(caller)))
-            });
-            if set.len() == before {
-                return set;
-            }
+        let mut flavor = vec![None; n];
+        for (id, _) in kinds.functions() {
+            flavor[kinds.global(id)] = self.function(id).flavor;
         }
+        let entry = |f: usize| flavor[f] == Some(Flavor::CurrentThread);
+        let mut set: Vec<bool> = (0..n)
+            .map(|f| entry(f) || (flavor[f].is_none() && !callers[f].is_empty()))
+            .collect();
+        let mut queue: Vec<usize> = (0..n).filter(|f| set[*f]).collect();
+        while let Some(f) = queue.pop() {
+            if !set[f] || entry(f) || callers[f].iter().all(|c| set[*c]) {
+                continue;
+            }
+            set[f] = false;
+            queue.extend(callees[f].iter().copied().filter(|c| set[*c]));
+        }
+        set
     }
 
     fn context_label(
@@ -904,8 +1092,9 @@ impl<'a> Index<'a> {
         file: &AnalysedFile,
         call: &CallSite,
         target: FnId,
-        witness: &BlockWitness,
-        witnesses: &HashMap<FnId, BlockWitness>,
+        witness: &BlockWitness<'_>,
+        kinds: &Kinds<'_>,
+        witnesses: &[Option<BlockWitness<'_>>],
     ) -> Finding {
         let function = self.function(target);
         let name = display_name(&function.path);
@@ -913,12 +1102,14 @@ impl<'a> Index<'a> {
         let mut step = Some(target);
         let mut guard = 0;
         while let Some(id) = step {
-            let Some(w) = witnesses.get(&id) else { break };
+            let Some(w) = &witnesses[kinds.global(id)] else {
+                break;
+            };
             let f = self.function(id);
             let site = &f.calls[w.call];
             let calls = match w.next {
                 Some(next) => display_name(&self.function(next).path),
-                None => w.callee.clone(),
+                None => w.callee.to_string(),
             };
             via.push(ChainStep {
                 function: display_name(&f.path),
@@ -940,9 +1131,9 @@ impl<'a> Index<'a> {
             Runtime::Smol => "smol::unblock",
             Runtime::Unknown => "a spawn_blocking-style offload",
         };
-        let end = self.rules.rule(&witness.rule);
+        let end = self.rules.rule(witness.rule);
         Finding {
-            rule: witness.rule.clone(),
+            rule: witness.rule.to_string(),
             severity: end.map_or(crate::model::Severity::Warning, |r| r.severity),
             path: file.display.clone(),
             span: call.span,
@@ -953,7 +1144,7 @@ impl<'a> Index<'a> {
                 if via.len() == 1 { "" } else { "s" },
                 caller.description
             ),
-            callee: Some(witness.callee.clone()),
+            callee: Some(witness.callee.to_string()),
             context: Some(caller),
             help: Some(format!(
                 "run `{name}` with `{spawn}`, or make it async and replace the blocking call"

@@ -4,7 +4,11 @@
 //!
 //! Only per-file results are stored, never findings: the crate-wide
 //! analysis always reruns over the summaries, so a change in one file shows
-//! in the findings of every file it reaches.
+//! in the findings of every file it reaches. Beside them, one small file
+//! per run shape keeps which files the lazy planner chose, keyed by every
+//! input of the planner (each file's path, text hash, module and flags, and
+//! the crates' keys), so an unchanged run replays the plan instead of
+//! planning again.
 //!
 //! One cache file per crate, named by the crate's folder and by the key of
 //! everything the per-file pass depends on beside the file's own text: the
@@ -311,6 +315,78 @@ impl CrateCache {
         let dir = self.file.parent().unwrap_or(Path::new("."));
         prepare_dir(dir)?;
         write_atomic(&self.file, &bytes)
+    }
+}
+
+/// Which files a run parsed, wave by wave (indices into the run's files),
+/// kept beside the per-crate caches. The planner's choice depends only on
+/// what `plan_key` hashes, so a run with the same key takes the same files
+/// without planning again. One file per run shape (`shape`: the crate
+/// folders of the run), so an editor's repeated runs overwrite one plan.
+#[derive(Serialize, Deserialize)]
+struct StoredPlan {
+    magic: [u8; 4],
+    format: u32,
+    key: u128,
+    waves: Vec<Vec<u32>>,
+}
+
+fn plan_file(dir: &Path, shape: u128) -> PathBuf {
+    dir.join(format!("plan-{shape:032x}.plan"))
+}
+
+/// The waves stored for a run of this shape and key, if any.
+pub fn load_plan(dir: &Path, shape: u128, key: u128) -> Option<Vec<Vec<u32>>> {
+    let bytes = std::fs::read(plan_file(dir, shape)).ok()?;
+    let stored: StoredPlan = options()
+        .with_limit(bytes.len() as u64 * 8 + 1024)
+        .deserialize(&bytes)
+        .ok()?;
+    (stored.magic == MAGIC && stored.format == FORMAT && stored.key == key).then_some(stored.waves)
+}
+
+/// Stores the waves a run planned (a failure only costs the next run time).
+pub fn save_plan(dir: &Path, shape: u128, key: u128, waves: Vec<Vec<u32>>) {
+    let stored = StoredPlan {
+        magic: MAGIC,
+        format: FORMAT,
+        key,
+        waves,
+    };
+    if let Ok(bytes) = options().serialize(&stored)
+        && prepare_dir(dir).is_ok()
+    {
+        let _ = write_atomic(&plan_file(dir, shape), &bytes);
+    }
+}
+
+/// A running hash for plan keys.
+pub struct KeyHasher(Xxh3);
+
+impl KeyHasher {
+    pub fn new() -> KeyHasher {
+        KeyHasher(Xxh3::new())
+    }
+
+    pub fn bytes(&mut self, bytes: &[u8]) -> &mut Self {
+        self.0.update(&(bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+        self
+    }
+
+    pub fn number(&mut self, n: u128) -> &mut Self {
+        self.0.update(&n.to_le_bytes());
+        self
+    }
+
+    pub fn finish(&self) -> u128 {
+        self.0.digest128()
+    }
+}
+
+impl Default for KeyHasher {
+    fn default() -> Self {
+        KeyHasher::new()
     }
 }
 

@@ -285,6 +285,8 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
     // through the light scan), then rebase every summary to crate paths.
     let mut analysed: Vec<AnalysedFile> = Vec::new();
     let mut targets: Vec<bool> = Vec::new();
+    // Each file's module path and crate root, to rebase it with.
+    let mut unrebased: Vec<(String, String)> = Vec::new();
     for (group, info) in infos.iter().enumerate() {
         let members: Vec<usize> = (0..inputs.len())
             .filter(|i| group_of[*i] == group)
@@ -302,13 +304,14 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
             .collect();
         let modules = module_paths(&info.name, &info.root, &info.roots, &decls);
         for &i in &members {
-            let Some(mut summary) = summaries[i].take() else {
+            let Some(summary) = summaries[i].take() else {
                 continue;
             };
-            match modules.get(&inputs[i].source.absolute) {
-                Some(place) => summary.rebase(&place.module, &place.crate_root),
-                None => summary.rebase(&info.name, &info.name),
-            }
+            let (module, crate_root) = match modules.get(&inputs[i].source.absolute) {
+                Some(place) => (place.module.clone(), place.crate_root.clone()),
+                None => (info.name.clone(), info.name.clone()),
+            };
+            unrebased.push((module, crate_root));
             analysed.push(AnalysedFile {
                 display: inputs[i].source.display.clone(),
                 runtime: info.runtime,
@@ -318,6 +321,14 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
             targets.push(inputs[i].target);
         }
     }
+    pool.install(|| {
+        analysed
+            .par_iter_mut()
+            .zip(unrebased.par_iter())
+            .for_each(|(file, (module, crate_root))| file.summary.rebase(module, crate_root))
+    });
+    drop(unrebased);
+    trace(&format!("rebased {:?}", analysis_started.elapsed()));
     options.settings.prepare(&mut analysed, rules);
     let target_paths: HashSet<&Path> = analysed
         .iter()
@@ -325,17 +336,20 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
         .filter(|(_, t)| **t)
         .map(|(f, _)| f.display.as_path())
         .collect();
-    let mut raw: Vec<Finding> = analyse(&analysed, rules)
+    let mut raw: Vec<Finding> = pool
+        .install(|| analyse(&analysed, rules))
         .into_iter()
         .filter(|f| target_paths.contains(f.path.as_path()))
         .collect();
     raw.retain(|f| rule_enabled(&f.rule, options, rules));
+    trace(&format!("analysed {:?}", analysis_started.elapsed()));
     let item_lines: HashMap<&Path, &[(usize, usize)]> = analysed
         .iter()
         .map(|f| (f.display.as_path(), f.summary.item_lines.as_slice()))
         .collect();
-    let raw = suppress::apply(raw, &result.sources, &item_lines, rules);
+    let raw = pool.install(|| suppress::apply(raw, &result.sources, &item_lines, rules));
     findings.extend(raw);
+    trace(&format!("suppressed {:?}", analysis_started.elapsed()));
     findings.retain(|f| !options.ignore.contains(&f.rule));
     options
         .settings
@@ -348,6 +362,10 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
         }
     }
     result.findings = findings;
+    trace(&format!("reported {:?}", analysis_started.elapsed()));
+    drop(item_lines);
+    // The summaries are many small allocations: free them on every worker.
+    pool.install(|| analysed.into_par_iter().for_each(drop));
     stats
         .phases
         .push(("analysis", analysis_started.elapsed().as_secs_f64()));
@@ -424,16 +442,28 @@ impl FilePass<'_> {
     fn run(&self) -> (Vec<Option<Arc<str>>>, Vec<Outcome>, Stats) {
         let started = std::time::Instant::now();
         let n = self.inputs.len();
-        let mut caches: Vec<Option<CrateCache>> = self
-            .infos
-            .par_iter()
-            .map(|info| {
-                self.cache_dir.map(|dir| {
-                    let key = cache::crate_key(&info.externs, self.rules);
-                    CrateCache::open(dir, &info.root, &info.name, key)
-                })
-            })
-            .collect();
+        let keys: Vec<u128> = match self.cache_dir {
+            Some(_) => self
+                .infos
+                .par_iter()
+                .map(|info| cache::crate_key(&info.externs, self.rules))
+                .collect(),
+            None => Vec::new(),
+        };
+        // Decoding the caches and reading the texts overlap.
+        let (mut caches, texts): (Vec<Option<CrateCache>>, Vec<_>) = rayon::join(
+            || {
+                self.infos
+                    .par_iter()
+                    .enumerate()
+                    .map(|(group, info)| {
+                        self.cache_dir
+                            .map(|dir| CrateCache::open(dir, &info.root, &info.name, keys[group]))
+                    })
+                    .collect()
+            },
+            || (0..n).into_par_iter().map(|i| self.load(i)).collect(),
+        );
         let mut entries: Vec<Option<cache::Entry>> = (0..n)
             .map(|i| {
                 caches[self.group_of[i]]
@@ -443,8 +473,8 @@ impl FilePass<'_> {
             .collect();
         let read: Vec<ReadFile> = entries
             .par_iter_mut()
-            .enumerate()
-            .map(|(i, entry)| self.read(i, entry.take()))
+            .zip(texts)
+            .map(|(entry, (text, hash))| self.read(text, hash, entry.take()))
             .collect();
         drop(entries);
 
@@ -516,26 +546,82 @@ impl FilePass<'_> {
         stats.phases.push(("read", started.elapsed().as_secs_f64()));
         trace(&format!("read {:?}", started.elapsed()));
         let started = std::time::Instant::now();
-        let mut planner = Planner::new(self.rules, crates, files);
+        // The plan depends only on what this key hashes: with a stored plan
+        // of the same key, its waves are replayed without planning.
+        let plan_id = self.cache_dir.map(|dir| {
+            let mut shape = cache::KeyHasher::new();
+            let mut key = cache::KeyHasher::new();
+            for (group, info) in self.infos.iter().enumerate() {
+                shape.bytes(info.root.as_os_str().as_encoded_bytes());
+                key.number(keys[group]).bytes(info.name.as_bytes());
+            }
+            for (i, f) in files.iter().enumerate() {
+                let flags = u128::from(f.force)
+                    | (u128::from(f.index.is_some()) << 1)
+                    | (u128::from(f.text.is_some()) << 2);
+                key.bytes(
+                    self.inputs[i]
+                        .source
+                        .absolute
+                        .as_os_str()
+                        .as_encoded_bytes(),
+                )
+                .number(f.krate as u128)
+                .bytes(f.module.as_bytes())
+                .bytes(f.crate_root.as_bytes())
+                .number(read[i].hash)
+                .number(flags);
+            }
+            (dir, shape.finish(), key.finish())
+        });
+        let stored_plan = plan_id
+            .and_then(|(dir, shape, key)| cache::load_plan(dir, shape, key))
+            .filter(|waves| {
+                waves
+                    .iter()
+                    .flatten()
+                    .all(|&i| read.get(i as usize).is_some_and(|r| r.index.is_some()))
+            });
+        let mut replay = stored_plan.map(Vec::into_iter);
+        let mut planner = match replay {
+            Some(_) => None,
+            None => Some(Planner::new(self.rules, crates, files)),
+        };
+        let mut planned: Vec<Vec<u32>> = Vec::new();
         let mut read = read;
         let mut results: Vec<Option<Result<FileSummary, ParseFailure>>> =
             (0..n).map(|_| None).collect();
         loop {
-            let wave = planner.next_wave();
+            let wave: Vec<usize> = match (&mut planner, &mut replay) {
+                (Some(planner), _) => planner.next_wave(),
+                (None, Some(waves)) => waves
+                    .next()
+                    .map(|w| w.into_iter().map(|i| i as usize).collect())
+                    .unwrap_or_default(),
+                (None, None) => Vec::new(),
+            };
             if wave.is_empty() {
                 break;
             }
             stats.waves += 1;
-            results.resize_with(planner.units(), || None);
-            // A unit past the files is a second, full parse of one.
+            // A unit past the files is a second, full parse of one. A
+            // replayed plan has only the files: their cached summaries are
+            // the final ones, and one parsed again is parsed in full.
+            let unit = |u: usize| match &planner {
+                Some(p) => (p.origin(u), p.elides_bodies(u)),
+                None => (u, false),
+            };
+            if let Some(p) = &planner {
+                results.resize_with(p.units(), || None);
+            }
             let jobs: Vec<(usize, usize, Option<cache::Parsed>, Elide)> = wave
                 .iter()
                 .map(|&u| {
-                    let i = planner.origin(u);
+                    let (i, bodies) = unit(u);
                     let cached = if u == i { read[i].cached.take() } else { None };
                     let elide = if !self.elides(i) {
                         Elide::Nothing
-                    } else if planner.elides_bodies(u) {
+                    } else if bodies {
                         Elide::ItemsAndBodies
                     } else {
                         Elide::Items
@@ -555,10 +641,7 @@ impl FilePass<'_> {
                 })
                 .collect();
             for (i, outcome, from_cache) in done {
-                let bytes = read[planner.origin(i)]
-                    .text
-                    .as_ref()
-                    .map_or(0, |t| t.len() as u64);
+                let bytes = read[unit(i).0].text.as_ref().map_or(0, |t| t.len() as u64);
                 if i >= n {
                     stats.reparsed += 1;
                     stats.reparsed_bytes += bytes;
@@ -571,11 +654,21 @@ impl FilePass<'_> {
                 }
                 results[i] = Some(outcome);
             }
+            let Some(planner) = &mut planner else {
+                trace(&format!(
+                    "stored wave {} of {} files: {:?}",
+                    stats.waves,
+                    wave.len(),
+                    started.elapsed(),
+                ));
+                continue;
+            };
             let view: Vec<Option<&FileSummary>> = results
                 .iter()
                 .map(|r| r.as_ref().and_then(|r| r.as_ref().ok()))
                 .collect();
             planner.absorb(&view, &wave);
+            planned.push(wave.iter().filter(|&&u| u < n).map(|&u| u as u32).collect());
             trace(&format!(
                 "wave {} of {} files: {:?} {}",
                 stats.waves,
@@ -585,12 +678,19 @@ impl FilePass<'_> {
             ));
         }
         // Each file's summary is its last unit's.
-        for u in n..planner.units() {
-            if let Some(result) = results[u].take() {
-                results[planner.origin(u)] = Some(result);
+        if let Some(planner) = &planner {
+            for u in n..planner.units() {
+                if let Some(result) = results[u].take() {
+                    results[planner.origin(u)] = Some(result);
+                }
             }
         }
         results.truncate(n);
+        if planner.is_some()
+            && let Some((dir, shape, key)) = plan_id
+        {
+            cache::save_plan(dir, shape, key, planned);
+        }
         drop(planner);
         if std::env::var_os("BLOCKLINT_TRACE").is_some() {
             let mut sizes: Vec<(usize, &Path)> = (0..n)
@@ -668,10 +768,8 @@ impl FilePass<'_> {
         (texts, outcomes, stats)
     }
 
-    /// Reads one file (or takes standard input for it), hashes it, and
-    /// takes its scan and summary from the cache entry when the text is the
-    /// same, scanning it otherwise.
-    fn read(&self, i: usize, entry: Option<cache::Entry>) -> ReadFile {
+    /// Reads one file (or takes standard input for it) and hashes it.
+    fn load(&self, i: usize) -> (Result<Arc<str>, ParseFailure>, u128) {
         let input = &self.inputs[i];
         let override_text = self
             .stdin
@@ -684,6 +782,22 @@ impl FilePass<'_> {
             Some(t) => Ok(Arc::<str>::from(t)),
             None => read_source(&input.source.absolute).map(Arc::<str>::from),
         };
+        // An entry parsed with its item contents elided holds no syntax
+        // errors found there; it is kept apart from a full parse's.
+        let hash = text.as_ref().map_or(0, |body| {
+            cache::content_hash(body) ^ u128::from(self.elides(i))
+        });
+        (text, hash)
+    }
+
+    /// Takes the file's scan and summary from its cache entry when the
+    /// text hashes the same, scanning it otherwise.
+    fn read(
+        &self,
+        text: Result<Arc<str>, ParseFailure>,
+        hash: u128,
+        entry: Option<cache::Entry>,
+    ) -> ReadFile {
         let Ok(body) = &text else {
             return ReadFile {
                 text,
@@ -693,9 +807,6 @@ impl FilePass<'_> {
                 scan_cached: false,
             };
         };
-        // An entry parsed with its item contents elided holds no syntax
-        // errors found there; it is kept apart from a full parse's.
-        let hash = cache::content_hash(body) ^ u128::from(self.elides(i));
         match entry.filter(|e| e.hash == hash) {
             Some(entry) => ReadFile {
                 hash,

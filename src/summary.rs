@@ -272,6 +272,9 @@ pub fn rebase_path(path: &str, module: &str, crate_name: &str) -> String {
     } else {
         return path.to_string();
     };
+    if !replaced.contains("super") {
+        return replaced;
+    }
     let mut out: Vec<&str> = Vec::new();
     for seg in replaced.split("::") {
         if seg == "super" && out.len() > 1 {

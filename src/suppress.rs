@@ -5,6 +5,7 @@
 
 use crate::model::{Finding, Severity, Span};
 use crate::rules::RuleSet;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,17 +28,20 @@ pub fn apply(
     item_lines: &HashMap<&Path, &[(usize, usize)]>,
     rules: &RuleSet,
 ) -> Vec<Finding> {
-    let mut per_file: HashMap<&Path, Vec<(Suppression, bool)>> = HashMap::new();
-    for (path, text) in sources {
-        let items = item_lines.get(path.as_path()).copied().unwrap_or(&[]);
-        let found = parse(text, items);
-        if !found.is_empty() {
-            per_file.insert(
-                path.as_path(),
-                found.into_iter().map(|s| (s, false)).collect(),
-            );
-        }
-    }
+    let sources: Vec<(&PathBuf, &Arc<str>)> = sources.iter().collect();
+    let mut per_file: HashMap<&Path, Vec<(Suppression, bool)>> = sources
+        .par_iter()
+        .filter_map(|(path, text)| {
+            let items = item_lines.get(path.as_path()).copied().unwrap_or(&[]);
+            let found = parse(text, items);
+            (!found.is_empty()).then(|| {
+                (
+                    path.as_path(),
+                    found.into_iter().map(|s| (s, false)).collect(),
+                )
+            })
+        })
+        .collect();
     let mut kept = Vec::new();
     for finding in findings {
         let mut suppressed = false;
@@ -100,6 +104,9 @@ pub fn apply(
 }
 
 fn parse(text: &str, items: &[(usize, usize)]) -> Vec<Suppression> {
+    if !text.contains(MARKER) {
+        return Vec::new();
+    }
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {

@@ -188,3 +188,31 @@ fn a_corrupt_or_foreign_cache_file_is_recomputed_silently() {
         );
     }
 }
+
+#[test]
+fn a_stored_plan_is_replayed_and_a_damaged_one_is_ignored() {
+    let s = Scratch::new("plan");
+    let first = blocklint(&s.0, &[]);
+    let plans: Vec<PathBuf> = std::fs::read_dir(s.0.join(DEFAULT_DIR))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "plan"))
+        .collect();
+    assert_eq!(plans.len(), 1, "{plans:?}");
+    let replayed = blocklint(&s.0, &[]);
+    assert_eq!(replayed.stdout, first.stdout);
+    for damage in [b"".to_vec(), vec![0xff; 64]] {
+        std::fs::write(&plans[0], &damage).unwrap();
+        let out = blocklint(&s.0, &[]);
+        assert_eq!(out.stdout, first.stdout);
+    }
+    // An edit elsewhere changes the key: the plan is made again.
+    s.write("src/storage.rs", PURE_HELPER);
+    let pure = blocklint(&s.0, &[]);
+    assert!(
+        !findings(&pure).iter().any(|f| f.0 == "src/handlers.rs"),
+        "{:?}",
+        findings(&pure)
+    );
+}
