@@ -308,7 +308,16 @@ fn main() {
         );
 
         let jobs = threads.to_string();
-        let lint_args = ["--format", "json", "--exit-zero", "-j", &jobs, &corpus];
+        // Cold: nothing from an earlier run.
+        let lint_args = [
+            "--format",
+            "json",
+            "--exit-zero",
+            "--no-cache",
+            "-j",
+            &jobs,
+            &corpus,
+        ];
         let run = median(
             (0..args.runs)
                 .map(|_| measure(BLOCKLINT, &lint_args, &cwd, None, args.timeout))
@@ -362,6 +371,45 @@ fn main() {
             }
             let by_rule: Vec<String> = counts.iter().map(|(r, n)| format!("{r} {n}")).collect();
             println!("{:<22} findings by rule: {}", "", by_rule.join(", "));
+        }
+
+        // Warm: a second run over the unchanged corpus, from its cache.
+        if threads == *thread_counts.last().unwrap() {
+            let cache =
+                std::env::temp_dir().join(format!("blocklint-bench-cache-{}", std::process::id()));
+            let cache_arg = cache.to_string_lossy().into_owned();
+            let warm_args = [
+                "--format",
+                "json",
+                "--exit-zero",
+                "--cache-dir",
+                &cache_arg,
+                "-j",
+                &jobs,
+                &corpus,
+            ];
+            let _ = measure(BLOCKLINT, &warm_args, &cwd, None, args.timeout);
+            let run = median(
+                (0..args.runs)
+                    .map(|_| measure(BLOCKLINT, &warm_args, &cwd, None, args.timeout))
+                    .collect(),
+            );
+            let _ = std::fs::remove_dir_all(&cache);
+            let findings = serde_json::from_slice::<serde_json::Value>(&run.stdout)
+                .ok()
+                .and_then(|v| v.as_array().map(|a| a.len()));
+            println!(
+                "{:<22} {:>7} {:>8.2} {:>8} {:>8.1} {:>9} {:>9}  {}",
+                "blocklint, warm cache",
+                threads,
+                run.seconds,
+                run.cpu_seconds.map_or("?".into(), |c| format!("{c:.2}")),
+                mb_per_s(bytes, run.seconds),
+                run.peak_bytes
+                    .map_or("?".into(), |b| format!("{:.0}", mib(b))),
+                findings.map_or("?".into(), |n| n.to_string()),
+                run.status
+            );
         }
 
         let rg = which("rg");

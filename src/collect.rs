@@ -835,7 +835,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     let text = path_text(&p.path);
                     let args: Vec<&Expr> = call.args.iter().collect();
                     let shape = CallShape {
-                        call: span_of(call.span()),
+                        call: between(expr_first(&call.func), call.paren_token.span.close()),
                         receiver: None,
                         chain_root: None,
                     };
@@ -860,8 +860,8 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 let span = span_of(m.method.span());
                 let args: Vec<&Expr> = m.args.iter().collect();
                 let shape = CallShape {
-                    call: span_of(m.span()),
-                    receiver: Some(span_of(m.receiver.span())),
+                    call: between(expr_first(&m.receiver), m.paren_token.span.close()),
+                    receiver: Some(between(expr_first(&m.receiver), expr_last(&m.receiver))),
                     chain_root: self.chain_root(&m.receiver),
                 };
                 let index = self.record_call(
@@ -1241,6 +1241,64 @@ fn path_text(path: &syn::Path) -> String {
 }
 
 /// proc-macro2 columns are 0-based character counts; ours are 1-based.
+/// The span from `first`'s start to `last`'s end.
+fn between(first: TokenSpan, last: TokenSpan) -> Span {
+    let (start, end) = (first.start(), last.end());
+    Span {
+        line: start.line,
+        column: start.column + 1,
+        end_line: end.line,
+        end_column: end.column + 1,
+    }
+}
+
+/// The first token of an expression. `Spanned::span` would print the whole
+/// expression to find it, once per call of a chain: quadratic in the
+/// chain's length.
+fn expr_first(e: &Expr) -> TokenSpan {
+    match e {
+        Expr::MethodCall(m) => expr_first(&m.receiver),
+        Expr::Call(c) => expr_first(&c.func),
+        Expr::Field(f) => expr_first(&f.base),
+        Expr::Await(a) => expr_first(&a.base),
+        Expr::Try(t) => expr_first(&t.expr),
+        Expr::Index(i) => expr_first(&i.expr),
+        Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => match &p.path.leading_colon {
+            Some(colon) => colon.spans[0],
+            None => p
+                .path
+                .segments
+                .first()
+                .map_or_else(|| e.span(), |s| s.ident.span()),
+        },
+        Expr::Paren(p) if p.attrs.is_empty() => p.paren_token.span.open(),
+        _ => e.span(),
+    }
+}
+
+/// The last token of an expression, as `expr_first`.
+fn expr_last(e: &Expr) -> TokenSpan {
+    match e {
+        Expr::MethodCall(m) => m.paren_token.span.close(),
+        Expr::Call(c) => c.paren_token.span.close(),
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(ident) => ident.span(),
+            syn::Member::Unnamed(index) => index.span,
+        },
+        Expr::Await(a) => a.await_token.span,
+        Expr::Try(t) => t.question_token.span,
+        Expr::Index(i) => i.bracket_token.span.close(),
+        Expr::Path(p) if p.qself.is_none() => p
+            .path
+            .segments
+            .last()
+            .filter(|s| s.arguments.is_none())
+            .map_or_else(|| e.span(), |s| s.ident.span()),
+        Expr::Paren(p) => p.paren_token.span.close(),
+        _ => e.span(),
+    }
+}
+
 pub fn span_of(span: proc_macro2::Span) -> Span {
     let (start, end) = (span.start(), span.end());
     Span {

@@ -752,13 +752,19 @@ impl FilePass<'_> {
         let mut outcomes = Vec::with_capacity(n);
         for (r, result) in read.into_iter().zip(results) {
             match r.text {
-                Ok(text) => {
-                    texts.push(Some(text));
-                    outcomes.push(match result {
-                        Some(parsed) => Outcome::Parsed(parsed),
-                        None => Outcome::Skipped(r.index.expect("read files are scanned")),
-                    });
-                }
+                // Findings, and the comments that suppress them, are only
+                // in parsed files: a skipped file's text is let go here, so
+                // the analysis does not hold the whole tree's text.
+                Ok(text) => match result {
+                    Some(parsed) => {
+                        texts.push(Some(text));
+                        outcomes.push(Outcome::Parsed(parsed));
+                    }
+                    None => {
+                        texts.push(None);
+                        outcomes.push(Outcome::Skipped(r.index.expect("read files are scanned")));
+                    }
+                },
                 Err(failure) => {
                     texts.push(None);
                     outcomes.push(Outcome::Unread(failure));
