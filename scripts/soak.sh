@@ -17,4 +17,4 @@ else
     scripts/vendor-corpus.sh --soak
 fi
 cargo test --release --locked --test soak -- --ignored --nocapture
-cargo test --release --locked --test bad_input -- --include-ignored twenty_megabyte_file
+cargo test --release --locked --test bad_input -- --include-ignored twenty_megabyte_file method_chain_10000_long modules_nested_2500_deep
