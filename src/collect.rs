@@ -35,7 +35,9 @@ pub fn collect(file: &syn::File, externs: &ExternNames, rules: &RuleSet) -> File
         macro_depth: 0,
     };
     collector.module("$mod".into(), &file.items);
-    collector.summary
+    let mut summary = collector.summary;
+    summary.shrink();
+    summary
 }
 
 struct FnState {
@@ -555,12 +557,12 @@ impl<'a> Collector<'a> {
             span,
             call_span: shape.call,
             receiver_span: shape.receiver,
-            chain_root: shape.chain_root,
+            chain_root: shape.chain_root.map(Box::new),
             can_await,
             text,
             awaited,
             async_context: state.async_context,
-            guards: state.guards.clone(),
+            guards: state.guards.clone().into_boxed_slice(),
             forwarded_params,
             has_closure_arg,
             first_argument,

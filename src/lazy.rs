@@ -23,6 +23,7 @@ use crate::prefilter::TextIndex;
 use crate::rules::RuleSet;
 use crate::summary::{Callee, FileSummary, TyExpr, rebase_path};
 use crate::types::Ty;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
@@ -49,7 +50,11 @@ pub struct PlanFile {
     pub crate_root: String,
     /// `None` when the file cannot be read: nothing to parse.
     pub index: Option<Arc<TextIndex>>,
-    pub text: Option<Arc<str>>,
+    /// Where to read its text again when a current-thread search needs
+    /// it (texts are not kept for files that may never be parsed).
+    pub path: PathBuf,
+    /// The text names a current-thread-only callee.
+    pub mentions_ct: bool,
     /// Parse it whatever the plan says (named on the command line, carries
     /// a suppression comment, or the run parses everything).
     pub force: bool,
@@ -151,11 +156,7 @@ impl<'r> Planner<'r> {
                 }
             }
         }
-        let ct_base: HashSet<String> = rules
-            .function_paths()
-            .filter(|p| rules.function(p).is_some_and(|i| i.current_thread_only))
-            .map(|p| last_segment(p).to_string())
-            .collect();
+        let ct_base: HashSet<String> = current_thread_names(rules).into_iter().collect();
         let n = files.len();
         let mut planner = Planner {
             rules,
@@ -197,12 +198,7 @@ impl<'r> Planner<'r> {
         for i in 0..n {
             let f = &planner.files[i];
             let Some(index) = &f.index else { continue };
-            let seed = f.force
-                || index.has_async
-                || index.anomaly
-                || f.text
-                    .as_ref()
-                    .is_some_and(|t| planner.ct_base.iter().any(|name| t.contains(name.as_str())));
+            let seed = is_seed(f.force, index, f.mentions_ct);
             if seed {
                 planner.mark(i, true);
             }
@@ -857,11 +853,13 @@ impl<'r> Planner<'r> {
                 if self.files[f].krate != k || self.marked[f] {
                     continue;
                 }
-                if self.files[f]
-                    .text
+                // Rare (crates calling a current-thread-only callee
+                // through their own functions): the text is read again.
+                let text = self.files[f]
+                    .index
                     .as_ref()
-                    .is_some_and(|t| contains_word(t, &name))
-                {
+                    .and_then(|_| crate::parse::read_source(&self.files[f].path).ok());
+                if text.is_some_and(|t| contains_word(&t, &name)) {
                     self.mark(f, true);
                 }
             }
@@ -888,6 +886,26 @@ impl<'r> Planner<'r> {
             }
         }
     }
+}
+
+/// Names of the current-thread-only callees of the rule data: a file
+/// naming one is parsed from the start.
+pub fn current_thread_names(rules: &RuleSet) -> Vec<String> {
+    let mut names: Vec<String> = rules
+        .function_paths()
+        .filter(|p| rules.function(p).is_some_and(|i| i.current_thread_only))
+        .map(|p| last_segment(p).to_string())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// Whether a file is parsed whatever the rest of the plan says: forced,
+/// with the `async` keyword, with a token structure syn may reject (so the
+/// error is reported), or naming a current-thread-only callee.
+pub fn is_seed(force: bool, index: &TextIndex, mentions_ct: bool) -> bool {
+    force || index.has_async || index.anomaly || mentions_ct
 }
 
 /// Whether `word` occurs in `text` as a whole identifier.

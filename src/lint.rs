@@ -99,8 +99,9 @@ struct FileInput {
 enum Outcome {
     /// Unreadable, or not UTF-8.
     Unread(ParseFailure),
-    /// Scanned only: it cannot change a finding.
-    Skipped(Arc<TextIndex>),
+    /// Scanned only: it cannot change a finding. Its `mod` items still
+    /// place other files in the module tree.
+    Skipped(Vec<ModDecl>),
     Parsed(Result<FileSummary, ParseFailure>),
 }
 
@@ -249,7 +250,7 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
         ..LintResult::default()
     };
     let mut summaries: Vec<Option<FileSummary>> = Vec::with_capacity(inputs.len());
-    let mut light_mods: Vec<Option<Arc<TextIndex>>> = Vec::with_capacity(inputs.len());
+    let mut light_mods: Vec<Option<Vec<ModDecl>>> = Vec::with_capacity(inputs.len());
     for ((input, text), outcome) in inputs.iter().zip(texts).zip(outcomes) {
         if let Some(text) = text
             && input.target
@@ -296,7 +297,7 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
             .filter_map(|&i| {
                 let mods = match (&summaries[i], &light_mods[i]) {
                     (Some(s), _) => s.mods.as_slice(),
-                    (None, Some(index)) => index.mods.as_slice(),
+                    (None, Some(mods)) => mods.as_slice(),
                     (None, None) => return None,
                 };
                 Some((inputs[i].source.absolute.clone(), mods))
@@ -347,6 +348,41 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
         .iter()
         .map(|f| (f.display.as_path(), f.summary.item_lines.as_slice()))
         .collect();
+    // The texts of files with findings, read again (they were let go
+    // before the analysis), for suppressions, fixes and the report.
+    let by_display: HashMap<&Path, usize> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| (input.source.display.as_path(), i))
+        .collect();
+    let wanted: HashSet<&Path> = raw
+        .iter()
+        .chain(&findings)
+        .map(|f| f.path.as_path())
+        .filter(|p| !result.sources.contains_key(*p))
+        .collect();
+    let reread: Vec<(PathBuf, Arc<str>)> = pool.install(|| {
+        wanted
+            .into_par_iter()
+            .filter_map(|display| {
+                let input = &inputs[*by_display.get(display)?];
+                let text = match &stdin {
+                    Some((path, text))
+                        if *path == input.source.absolute
+                            || *path
+                                == std::path::absolute(&input.source.display)
+                                    .unwrap_or_default() =>
+                    {
+                        text.to_string()
+                    }
+                    _ => read_source(&input.source.absolute).ok()?,
+                };
+                Some((display.to_path_buf(), Arc::from(text)))
+            })
+            .collect()
+    });
+    drop(by_display);
+    result.sources.extend(reread);
     let raw = pool.install(|| suppress::apply(raw, &result.sources, &item_lines, rules));
     findings.extend(raw);
     trace(&format!("suppressed {:?}", analysis_started.elapsed()));
@@ -422,7 +458,15 @@ const SUPPRESSION_MARKER: &str = "blocklint: allow(";
 
 /// One file after reading, before planning.
 struct ReadFile {
-    text: Result<Arc<str>, ParseFailure>,
+    /// `Ok(None)`: read, but not kept, as nothing yet says the file will
+    /// be parsed; it is read again if it is.
+    text: Result<Option<Arc<str>>, ParseFailure>,
+    /// The text's length in bytes.
+    len: u64,
+    /// The text names a current-thread-only callee.
+    mentions_ct: bool,
+    /// The text has a suppression comment (and the file is reported on).
+    marker: bool,
     hash: u128,
     index: Option<Arc<TextIndex>>,
     /// The cached parse outcome, when the text is unchanged.
@@ -464,6 +508,7 @@ impl FilePass<'_> {
             },
             || (0..n).into_par_iter().map(|i| self.load(i)).collect(),
         );
+        let ct_names = crate::lazy::current_thread_names(self.rules);
         let mut entries: Vec<Option<cache::Entry>> = (0..n)
             .map(|i| {
                 caches[self.group_of[i]]
@@ -474,17 +519,14 @@ impl FilePass<'_> {
         let read: Vec<ReadFile> = entries
             .par_iter_mut()
             .zip(texts)
-            .map(|(entry, (text, hash))| self.read(text, hash, entry.take()))
+            .enumerate()
+            .map(|(i, (entry, (text, hash)))| self.read(i, text, hash, entry.take(), &ct_names))
             .collect();
         drop(entries);
 
         let mut stats = Stats {
             files: read.iter().filter(|r| r.text.is_ok()).count(),
-            bytes: read
-                .iter()
-                .filter_map(|r| r.text.as_ref().ok())
-                .map(|t| t.len() as u64)
-                .sum(),
+            bytes: read.iter().map(|r| r.len).sum(),
             scans_cached: read.iter().filter(|r| r.scan_cached).count(),
             ..Stats::default()
         };
@@ -513,18 +555,14 @@ impl FilePass<'_> {
                 Some(place) => (place.module.clone(), place.crate_root.clone()),
                 None => (info.name.clone(), info.name.clone()),
             };
-            let text = r.text.as_ref().ok().cloned();
-            let marker = self.inputs[i].target
-                && text
-                    .as_ref()
-                    .is_some_and(|t| t.contains(SUPPRESSION_MARKER));
             files.push(PlanFile {
                 krate: group,
                 module,
                 crate_root,
                 index: r.index.clone(),
-                text,
-                force: self.parse_all || marker || (self.force_named && self.inputs[i].target),
+                path: self.inputs[i].source.absolute.clone(),
+                mentions_ct: r.mentions_ct,
+                force: self.forced(i, r.marker),
             });
         }
         drop(light);
@@ -558,7 +596,7 @@ impl FilePass<'_> {
             for (i, f) in files.iter().enumerate() {
                 let flags = u128::from(f.force)
                     | (u128::from(f.index.is_some()) << 1)
-                    | (u128::from(f.text.is_some()) << 2);
+                    | (u128::from(f.mentions_ct) << 2);
                 key.bytes(
                     self.inputs[i]
                         .source
@@ -629,19 +667,37 @@ impl FilePass<'_> {
                     (u, i, cached, elide)
                 })
                 .collect();
-            let done: Vec<(usize, Result<FileSummary, ParseFailure>, bool)> = jobs
+            #[allow(clippy::type_complexity)]
+            let done: Vec<(
+                usize,
+                Result<FileSummary, ParseFailure>,
+                bool,
+                Option<Arc<str>>,
+            )> = jobs
                 .into_par_iter()
                 .map(|(u, i, cached, elide)| match cached {
-                    Some(parsed) => (u, parsed.into_result(), true),
+                    Some(parsed) => (u, parsed.into_result(), true, None),
                     None => {
-                        let text = read[i].text.as_ref().expect("planned files were read");
+                        let text = match &read[i].text {
+                            Ok(Some(text)) => Ok(text.clone()),
+                            _ => self.load(i).0,
+                        };
                         let info = self.infos[self.group_of[i]];
-                        (u, summarise(text, elide, info, self.rules), false)
+                        let outcome = match &text {
+                            Ok(text) => summarise(text, elide, info, self.rules),
+                            // Gone or changed since it was first read.
+                            Err(failure) => Err(failure.clone()),
+                        };
+                        (u, outcome, false, text.ok())
                     }
                 })
                 .collect();
-            for (i, outcome, from_cache) in done {
-                let bytes = read[unit(i).0].text.as_ref().map_or(0, |t| t.len() as u64);
+            for (i, outcome, from_cache, text) in done {
+                let file = unit(i).0;
+                if let Some(text) = text {
+                    read[file].text = Ok(Some(text));
+                }
+                let bytes = read[file].len;
                 if i >= n {
                     stats.reparsed += 1;
                     stats.reparsed_bytes += bytes;
@@ -697,7 +753,7 @@ impl FilePass<'_> {
                 .filter(|i| results[*i].is_some())
                 .map(|i| {
                     (
-                        read[i].text.as_ref().map_or(0, |t| t.len()),
+                        read[i].len as usize,
                         self.inputs[i].source.absolute.as_path(),
                     )
                 })
@@ -750,19 +806,29 @@ impl FilePass<'_> {
             .push(("cache", started.elapsed().as_secs_f64()));
         let mut texts = Vec::with_capacity(n);
         let mut outcomes = Vec::with_capacity(n);
-        for (r, result) in read.into_iter().zip(results) {
+        for (i, (r, result)) in read.into_iter().zip(results).enumerate() {
             match r.text {
                 // Findings, and the comments that suppress them, are only
                 // in parsed files: a skipped file's text is let go here, so
                 // the analysis does not hold the whole tree's text.
                 Ok(text) => match result {
+                    // Only texts with suppression comments are kept for the
+                    // analysis; files with findings are read again after it.
                     Some(parsed) => {
-                        texts.push(Some(text));
+                        let text = match r.marker {
+                            true => text.or_else(|| self.load(i).0.ok()),
+                            false => None,
+                        };
+                        texts.push(text);
                         outcomes.push(Outcome::Parsed(parsed));
                     }
                     None => {
                         texts.push(None);
-                        outcomes.push(Outcome::Skipped(r.index.expect("read files are scanned")));
+                        // The rest of the scan is let go with the plan.
+                        let index = r.index.expect("read files are scanned");
+                        let mods =
+                            Arc::try_unwrap(index).map_or_else(|i| i.mods.clone(), |i| i.mods);
+                        outcomes.push(Outcome::Skipped(mods));
                     }
                 },
                 Err(failure) => {
@@ -796,38 +862,57 @@ impl FilePass<'_> {
         (text, hash)
     }
 
+    /// Whether file `i` is parsed whatever the plan says: the run parses
+    /// everything, the user named it, or it has a suppression comment
+    /// (whose reach `suppress` needs).
+    fn forced(&self, i: usize, marker: bool) -> bool {
+        self.parse_all || marker || (self.force_named && self.inputs[i].target)
+    }
+
     /// Takes the file's scan and summary from its cache entry when the
-    /// text hashes the same, scanning it otherwise.
+    /// text hashes the same, scanning it otherwise. The text is kept only
+    /// when the file will be parsed or its cached summary used; a file
+    /// the plan asks for later is read again.
     fn read(
         &self,
+        i: usize,
         text: Result<Arc<str>, ParseFailure>,
         hash: u128,
         entry: Option<cache::Entry>,
+        ct_names: &[String],
     ) -> ReadFile {
-        let Ok(body) = &text else {
-            return ReadFile {
-                text,
-                hash: 0,
-                index: None,
-                cached: None,
-                scan_cached: false,
-            };
+        let body = match text {
+            Ok(body) => body,
+            Err(failure) => {
+                return ReadFile {
+                    text: Err(failure),
+                    len: 0,
+                    mentions_ct: false,
+                    marker: false,
+                    hash: 0,
+                    index: None,
+                    cached: None,
+                    scan_cached: false,
+                };
+            }
         };
-        match entry.filter(|e| e.hash == hash) {
-            Some(entry) => ReadFile {
-                hash,
-                index: Some(Arc::new(entry.index)),
-                cached: entry.summary,
-                scan_cached: true,
-                text,
-            },
-            None => ReadFile {
-                hash,
-                index: Some(Arc::new(scan(body))),
-                cached: None,
-                scan_cached: false,
-                text,
-            },
+        let (index, cached, scan_cached) = match entry.filter(|e| e.hash == hash) {
+            Some(entry) => (entry.index, entry.summary, true),
+            None => (scan(&body), None, false),
+        };
+        let mentions_ct = ct_names.iter().any(|name| body.contains(name.as_str()));
+        let marker = self.inputs[i].target && body.contains(SUPPRESSION_MARKER);
+        let keep =
+            cached.is_some() || crate::lazy::is_seed(self.forced(i, marker), &index, mentions_ct);
+        ReadFile {
+            len: body.len() as u64,
+            text: Ok(keep.then_some(body)),
+            mentions_ct,
+            marker,
+            hash,
+            index: Some(Arc::new(index)),
+            cached,
+            scan_cached,
         }
     }
 }

@@ -82,7 +82,7 @@ pub struct CallSite {
     /// The receiver of a method call.
     pub receiver_span: Option<Span>,
     /// The path call a method chain starts from.
-    pub chain_root: Option<ChainRoot>,
+    pub chain_root: Option<Box<ChainRoot>>,
     /// Whether an `.await` could be added after this call: directly in an
     /// async body, not in a plain closure or a macro argument.
     pub can_await: bool,
@@ -96,11 +96,11 @@ pub struct CallSite {
     /// argument contains this call, innermost last, counted from the
     /// innermost async context (or the function body). If any of them turns
     /// out to be an offload call, this call runs on another thread.
-    pub guards: Vec<usize>,
+    pub guards: Box<[usize]>,
     /// Names of the enclosing function's parameters passed as arguments: a
     /// function that passes its closure parameter on to an offload call is
     /// itself an offload function.
-    pub forwarded_params: Vec<String>,
+    pub forwarded_params: Box<[String]>,
     /// Whether any argument is a closure (candidate for offloading).
     pub has_closure_arg: bool,
     /// Evidence for the first argument's type (`serde_json::from_reader`
@@ -190,6 +190,28 @@ pub struct FileSummary {
 }
 
 impl FileSummary {
+    /// Gives back the spare capacity of every list: a large run holds
+    /// hundreds of thousands of calls, and lists grown by pushing keep up
+    /// to half their size spare.
+    pub fn shrink(&mut self) {
+        for f in &mut self.functions {
+            for c in &mut f.calls {
+                if let Callee::Path(candidates) = &mut c.callee {
+                    candidates.shrink_to_fit();
+                }
+            }
+            f.calls.shrink_to_fit();
+            f.params.shrink_to_fit();
+        }
+        self.functions.shrink_to_fit();
+        self.contexts.shrink_to_fit();
+        self.fields.shrink_to_fit();
+        self.types.shrink_to_fit();
+        self.uses.shrink_to_fit();
+        self.mods.shrink_to_fit();
+        self.item_lines.shrink_to_fit();
+    }
+
     /// Rewrites every file-relative path once the file's module path
     /// (`mycrate::storage`) and crate name are known.
     pub fn rebase(&mut self, module: &str, crate_name: &str) {
