@@ -667,6 +667,12 @@ impl FilePass<'_> {
                     (u, i, cached, elide)
                 })
                 .collect();
+            // Largest first, one file per task: a large file left for the
+            // end of a wave would keep the other workers waiting.
+            let mut jobs = jobs;
+            jobs.sort_by_key(|(_, i, cached, _)| {
+                std::cmp::Reverse(if cached.is_some() { 0 } else { read[*i].len })
+            });
             #[allow(clippy::type_complexity)]
             let done: Vec<(
                 usize,
@@ -675,6 +681,7 @@ impl FilePass<'_> {
                 Option<Arc<str>>,
             )> = jobs
                 .into_par_iter()
+                .with_max_len(1)
                 .map(|(u, i, cached, elide)| match cached {
                     Some(parsed) => (u, parsed.into_result(), true, None),
                     None => {
@@ -898,10 +905,15 @@ impl FilePass<'_> {
         };
         let (index, cached, scan_cached) = match entry.filter(|e| e.hash == hash) {
             Some(entry) => (entry.index, entry.summary, true),
-            None => (scan(&body), None, false),
+            None => {
+                let mut index = scan(&body);
+                index.mentions_ct = ct_names.iter().any(|name| body.contains(name.as_str()));
+                index.has_marker = body.contains(SUPPRESSION_MARKER);
+                (index, None, false)
+            }
         };
-        let mentions_ct = ct_names.iter().any(|name| body.contains(name.as_str()));
-        let marker = self.inputs[i].target && body.contains(SUPPRESSION_MARKER);
+        let mentions_ct = index.mentions_ct;
+        let marker = self.inputs[i].target && index.has_marker;
         let keep =
             cached.is_some() || crate::lazy::is_seed(self.forced(i, marker), &index, mentions_ct);
         ReadFile {

@@ -40,6 +40,11 @@ pub struct TextIndex {
     pub glob_use: bool,
     /// `mod` items as `collect` records them.
     pub mods: Vec<ModDecl>,
+    /// The text names a current-thread-only callee of the rule data (set
+    /// by the caller, which knows the rules; cached with the scan).
+    pub mentions_ct: bool,
+    /// The text has a suppression comment (`blocklint: allow(`).
+    pub has_marker: bool,
 }
 
 impl TextIndex {

@@ -66,6 +66,18 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
+    // Elision keeps every line and character position, and what it gives
+    // syn parses whenever the text as written does.
+    for bodies in [false, true] {
+        if let Some(elided) = blocklint::elide::elide(&text, bodies) {
+            assert_eq!(elided.text.lines().count(), text.lines().count());
+            assert_eq!(elided.text.chars().count(), text.chars().count());
+            if blocklint::parse::parse(&text).is_ok() {
+                assert!(blocklint::parse::parse(&elided.text).is_ok(), "elided text does not parse");
+            }
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
+    }
     // The analysis runs on the calling thread, as in the CLI (the main
     // thread, 8 MiB); parsing and collecting on the run's worker pool.
     // The whole run, every rule on.
