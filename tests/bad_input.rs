@@ -9,38 +9,12 @@
 //! `cargo test --release --test bad_input -- --include-ignored`
 //! (scripts/soak.sh runs it).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::Scratch;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("blocklint-bad-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("src")).unwrap();
-        std::fs::write(
-            dir.join("Cargo.toml"),
-            "[package]\nname = \"scratch\"\nversion = \"0.1.0\"\n[dependencies]\ntokio = \"1\"\n",
-        )
-        .unwrap();
-        Scratch(dir)
-    }
-
-    fn write(&self, path: &str, contents: impl AsRef<[u8]>) -> &Scratch {
-        let path = self.0.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, contents).unwrap();
-        self
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 struct Run {
     code: Option<i32>,

@@ -1,58 +1,10 @@
 //! End-to-end behaviour of the real binaries: exit codes, output formats,
 //! bad input, the rule catalogue, `cargo blocklint` argument handling.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("blocklint-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("src")).unwrap();
-        std::fs::write(
-            dir.join("Cargo.toml"),
-            "[package]\nname = \"scratch\"\n[dependencies]\ntokio = \"1\"\n",
-        )
-        .unwrap();
-        Scratch(dir)
-    }
-
-    fn write(&self, path: &str, contents: impl AsRef<[u8]>) -> &Scratch {
-        let path = self.0.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, contents).unwrap();
-        self
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn blocklint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_blocklint"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn json(output: &Output) -> Vec<serde_json::Value> {
-    serde_json::from_slice::<serde_json::Value>(&output.stdout)
-        .unwrap_or_else(|e| {
-            panic!(
-                "not JSON ({e}): {}",
-                String::from_utf8_lossy(&output.stdout)
-            )
-        })
-        .as_array()
-        .unwrap()
-        .clone()
-}
+use common::{Scratch, blocklint, json};
+use std::process::{Command, Stdio};
 
 const BLOCKING: &str =
     "async fn handler() {\n    let _ = std::fs::read_to_string(\"config.toml\");\n}\n";

@@ -4,58 +4,19 @@
 //! flag, each output format read back by a real parser, suppressions,
 //! baselines and standard input.
 
+mod common;
+
+use common::{Scratch, blocklint};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// A throwaway folder, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn empty(name: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("blocklint-workflow-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    /// A copy of `fixtures/cargo-workspace`, to change without touching the
-    /// fixture.
-    fn workspace(name: &str) -> Scratch {
-        let s = Scratch::empty(name);
-        copy_tree(&fixture(), &s.0);
-        s
-    }
-
-    fn path(&self, relative: &str) -> PathBuf {
-        self.0.join(relative)
-    }
-
-    fn write(&self, relative: &str, contents: &str) -> &Scratch {
-        let path = self.path(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, contents).unwrap();
-        self
-    }
-
-    fn append(&self, relative: &str, contents: &str) -> &Scratch {
-        let mut text = std::fs::read_to_string(self.path(relative)).unwrap();
-        text.push_str(contents);
-        self.write(relative, &text)
-    }
-
-    fn replace(&self, relative: &str, from: &str, to: &str) -> &Scratch {
-        let text = std::fs::read_to_string(self.path(relative)).unwrap();
-        assert!(text.contains(from), "{relative} has no {from:?}");
-        self.write(relative, &text.replacen(from, to, 1))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A copy of `fixtures/cargo-workspace`, to change without touching the
+/// fixture.
+fn workspace(name: &str) -> Scratch {
+    let s = Scratch::empty(name);
+    copy_tree(&fixture(), &s.0);
+    s
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -72,15 +33,6 @@ fn copy_tree(from: &Path, to: &Path) {
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cargo-workspace")
-}
-
-fn blocklint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_blocklint"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
 }
 
 /// `cargo blocklint ARGS` run by cargo, which finds `cargo-blocklint` on
@@ -304,7 +256,7 @@ fn cargo_blocklint_without_a_manifest_lints_paths() {
 
 #[test]
 fn configuration_file_at_the_workspace_root() {
-    let s = Scratch::workspace("config-file");
+    let s = workspace("config-file");
     s.write("blocklint.toml", "ignore = [\"blocking-sleep\"]\n");
     let got = found(&cargo_blocklint(&s.0, &["--format", "json"]));
     assert!(!has(&got, SLEEP) && has(&got, NET), "{got:?}");
@@ -329,7 +281,7 @@ fn configuration_file_at_the_workspace_root() {
 
 #[test]
 fn configuration_in_cargo_toml_package_extends_workspace() {
-    let s = Scratch::workspace("config-metadata");
+    let s = workspace("config-metadata");
     s.append(
         "Cargo.toml",
         "\n[workspace.metadata.blocklint]\nignore = [\"blocking-sleep\"]\nskip-tests = true\n",
@@ -381,7 +333,7 @@ fn configuration_in_cargo_toml_package_extends_workspace() {
 
 #[test]
 fn config_flag_replaces_discovered_configuration() {
-    let s = Scratch::workspace("config-flag");
+    let s = workspace("config-flag");
     s.write("blocklint.toml", "ignore = [\"blocking-sleep\"]\n");
     s.write("ci/strict.toml", "ignore = [\"blocking-net\"]\n");
     let got = found(&cargo_blocklint(
@@ -409,7 +361,7 @@ fn config_flag_replaces_discovered_configuration() {
 
 #[test]
 fn extend_blocking_extend_offload_and_allow() {
-    let s = Scratch::workspace("extend");
+    let s = workspace("extend");
     s.write(
         "blocklint.toml",
         r#"
@@ -489,7 +441,7 @@ allow = [
 
 #[test]
 fn exclude_per_file_ignores_and_skip_tests() {
-    let s = Scratch::workspace("filters");
+    let s = workspace("filters");
     s.write(
         "blocklint.toml",
         "exclude = [\"examples\"]\nper-file-ignores = { \"ingest/**\" = [\"blocking-sync\"], \"**/lib.rs\" = [\"all\"] }\n",
@@ -608,7 +560,7 @@ fn command_line_choices() {
 
 #[test]
 fn configuration_errors_point_at_the_toml() {
-    let s = Scratch::workspace("config-errors");
+    let s = workspace("config-errors");
     s.write(
         "blocklint.toml",
         "select = [\"blocking-fs\"]\nignor = [\"blocking-sleep\"]\nseverity = { blocking-nett = \"error\", blocking-fs = \"loud\" }\nexclude = [\"src/[oops\"]\nskip-tests = \"yes\"\nallow = [\"my-crate::f\"]\n",
@@ -994,7 +946,7 @@ fn d() -> std::time::Duration {
 
 #[test]
 fn baseline_round_trip() {
-    let s = Scratch::workspace("baseline");
+    let s = workspace("baseline");
     let write = cargo_blocklint(&s.0, &["--write-baseline", "blocklint-baseline.json"]);
     assert_eq!(write.status.code(), Some(0), "{}", stderr(&write));
     let total = annotations(&s.0).len();
@@ -1052,7 +1004,7 @@ fn baseline_round_trip() {
 
 #[test]
 fn stdin_is_linted_with_the_crate_and_the_configuration() {
-    let s = Scratch::workspace("stdin");
+    let s = workspace("stdin");
     s.write("blocklint.toml", "severity = { blocking-fs = \"error\" }\n");
     let buffer =
         "mod spool;\n\nasync fn unsaved() {\n    let _ = spool::pending_batches(\"x\");\n}\n";
