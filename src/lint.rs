@@ -203,6 +203,9 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
         info.externs.own = own.clone();
     }
 
+    if inputs.len() > LARGE_RUN_FILES {
+        prefer_small_pages();
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(STACK_SIZE)
         .num_threads(options.jobs.unwrap_or(0))
@@ -416,6 +419,23 @@ fn manifest_display(source: &SourcePath, dir: &Path) -> Option<PathBuf> {
         display.pop();
     }
     Some(display.join("Cargo.toml"))
+}
+
+/// Above this many files a run is a large workspace, where peak memory
+/// matters more than page-fault time.
+const LARGE_RUN_FILES: usize = 4096;
+
+/// Stops the kernel backing this process with transparent huge pages: the
+/// allocator's arenas then fault in 2 MiB at a time, which makes a one-file
+/// editor run quick (about 85 ms instead of 145 ms in tokio) but a whole
+/// large tree about 70 MB bigger at its peak.
+fn prefer_small_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes an integer flag and no pointers; a
+    // kernel without it returns an error, which changes nothing.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
 }
 
 /// Whether findings of `rule` are reported: `--select` (or the rule's
