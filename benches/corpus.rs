@@ -232,6 +232,21 @@ fn process_cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// One measured row of the table.
+fn row(step: &str, threads: usize, run: &Run, bytes: u64, findings: Option<usize>, status: &str) {
+    println!(
+        "{:<22} {:>7} {:>8.2} {:>8} {:>8.1} {:>9} {:>9}  {status}",
+        step,
+        threads,
+        run.seconds,
+        run.cpu_seconds.map_or("?".into(), |c| format!("{c:.2}")),
+        mb_per_s(bytes, run.seconds),
+        run.peak_bytes
+            .map_or("?".into(), |b| format!("{:.0}", mib(b))),
+        findings.map_or("?".into(), |n| n.to_string()),
+    );
+}
+
 fn check(ok: bool) -> &'static str {
     if ok { "met" } else { "NOT met" }
 }
@@ -345,17 +360,7 @@ fn main() {
         } else {
             run.status.clone()
         };
-        println!(
-            "{:<22} {:>7} {:>8.2} {:>8} {:>8.1} {:>9} {:>9}  {status}",
-            "blocklint",
-            threads,
-            run.seconds,
-            run.cpu_seconds.map_or("?".into(), |c| format!("{c:.2}")),
-            mb_per_s(bytes, run.seconds),
-            run.peak_bytes
-                .map_or("?".into(), |b| format!("{:.0}", mib(b))),
-            findings.map_or("?".into(), |n| n.to_string()),
-        );
+        row("blocklint", threads, &run, bytes, findings, &status);
         lint_secs.push((!run.timed_out && findings.is_some()).then_some(run.seconds));
         peaks.push(run.peak_bytes);
         if let Some(rules) = serde_json::from_slice::<serde_json::Value>(&run.stdout)
@@ -398,17 +403,13 @@ fn main() {
             let findings = serde_json::from_slice::<serde_json::Value>(&run.stdout)
                 .ok()
                 .and_then(|v| v.as_array().map(|a| a.len()));
-            println!(
-                "{:<22} {:>7} {:>8.2} {:>8} {:>8.1} {:>9} {:>9}  {}",
+            row(
                 "blocklint, warm cache",
                 threads,
-                run.seconds,
-                run.cpu_seconds.map_or("?".into(), |c| format!("{c:.2}")),
-                mb_per_s(bytes, run.seconds),
-                run.peak_bytes
-                    .map_or("?".into(), |b| format!("{:.0}", mib(b))),
-                findings.map_or("?".into(), |n| n.to_string()),
-                run.status
+                &run,
+                bytes,
+                findings,
+                &run.status,
             );
         }
 

@@ -13,8 +13,8 @@ mod common;
 
 use common::Scratch;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+
+use std::time::Duration;
 
 struct Run {
     code: Option<i32>,
@@ -25,40 +25,17 @@ struct Run {
 
 /// Runs the binary in `dir`, killing it after `limit`.
 fn blocklint(dir: &Path, args: &[&str], limit: Duration) -> Run {
-    let out_path = dir.join(".stdout");
-    let err_path = dir.join(".stderr");
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_blocklint"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(std::fs::File::create(&err_path).unwrap())
-        .spawn()
-        .unwrap();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "blocklint {args:?} still running after {limit:?}; killed\nstderr: {}",
-                std::fs::read_to_string(&err_path).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let done = common::blocklint_within(dir, args, limit, dir);
     let run = Run {
-        code: status.code(),
-        stdout: std::fs::read_to_string(&out_path).unwrap_or_default(),
-        stderr: std::fs::read_to_string(&err_path).unwrap_or_default(),
-        elapsed: started.elapsed(),
+        code: done.status.code(),
+        stdout: done.stdout,
+        stderr: done.stderr,
+        elapsed: done.elapsed,
     };
     assert!(
         !run.stderr.contains("panicked") && !run.stderr.contains("overflow"),
-        "blocklint {args:?} crashed ({status}):\n{}",
+        "blocklint {args:?} crashed ({}):\n{}",
+        done.status,
         run.stderr
     );
     run

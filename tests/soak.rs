@@ -9,11 +9,13 @@
 //! build to be quick); scripts/soak.sh vendors the corpus and runs
 //! `cargo test --release --test soak -- --ignored --nocapture`.
 
+mod common;
+
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+
+use std::time::Duration;
 
 /// What syn makes of one file, independently of blocklint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,47 +226,22 @@ struct Run {
 /// Runs the release binary over `corpus` with every rule on, checking that
 /// it ends with 0 or 1 in time and prints nothing alarming.
 fn run(corpus: &Path, extra: &[&str]) -> Run {
-    let out_path = std::env::temp_dir().join(format!("blocklint-soak-{}.json", std::process::id()));
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_blocklint"))
-        .args(["--format", "json", "--select", "all"])
-        .args(extra)
-        .arg(corpus)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr_pipe = child.stderr.take().unwrap();
-    let stderr_reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut { stderr_pipe }, &mut text);
-        text
-    });
     let limit = Duration::from_secs(
         std::env::var("BLOCKLINT_SOAK_TIMEOUT")
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(900),
     );
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "blocklint {extra:?} still running over {} after {limit:?}; killed",
-                corpus.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let elapsed = started.elapsed();
-    let stderr = stderr_reader.join().unwrap();
-    let stdout = std::fs::read_to_string(&out_path).unwrap();
-    let _ = std::fs::remove_file(&out_path);
+    let corpus_arg = corpus.to_string_lossy();
+    let mut args = vec!["--format", "json", "--select", "all"];
+    args.extend_from_slice(extra);
+    args.push(&corpus_arg);
+    let common::LimitedRun {
+        status,
+        stdout,
+        stderr,
+        elapsed,
+    } = common::blocklint_within(Path::new("."), &args, limit, &std::env::temp_dir());
     assert!(
         matches!(status.code(), Some(0 | 1)),
         "blocklint {extra:?} exited with {status}:\n{stderr}"

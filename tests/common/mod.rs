@@ -89,3 +89,59 @@ pub fn json(output: &Output) -> Vec<serde_json::Value> {
         .unwrap()
         .clone()
 }
+
+/// A run of the binary that was given a time limit.
+pub struct LimitedRun {
+    pub status: std::process::ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: std::time::Duration,
+}
+
+/// Runs the `blocklint` binary in `dir` and kills it (failing the test)
+/// when it is still running after `limit`: the limit catches hangs and
+/// blow-ups, never measures speed. Output goes through files in `spool`,
+/// so a large one cannot fill a pipe.
+pub fn blocklint_within(
+    dir: &Path,
+    args: &[&str],
+    limit: std::time::Duration,
+    spool: &Path,
+) -> LimitedRun {
+    let out_path = spool.join(format!("blocklint-{}.stdout", std::process::id()));
+    let err_path = spool.join(format!("blocklint-{}.stderr", std::process::id()));
+    let started = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blocklint"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "blocklint {args:?} still running after {limit:?}; killed\nstderr: {}",
+                std::fs::read_to_string(&err_path).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let elapsed = started.elapsed();
+    let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
+    let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&out_path);
+    let _ = std::fs::remove_file(&err_path);
+    LimitedRun {
+        status,
+        stdout,
+        stderr,
+        elapsed,
+    }
+}
