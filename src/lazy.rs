@@ -521,10 +521,17 @@ impl<'r> Planner<'r> {
         } else {
             &segments[1..]
         };
+        // A binary's or test's items (`app::bin@server::..`) are only
+        // reached from its own files; anything else is the library's.
+        let namespace = match segments.get(1) {
+            Some(s) if s.contains('@') => &path[..segments[0].len() + 2 + s.len()],
+            _ => segments[0],
+        };
         for &k in &crates {
             for name in items {
                 if !name.contains('@') {
-                    self.need_item(k as u32, name, !defined_here.contains(name));
+                    let search = (!defined_here.contains(name)).then_some(namespace);
+                    self.need_item(k as u32, name, search);
                 }
             }
         }
@@ -532,14 +539,19 @@ impl<'r> Planner<'r> {
 
     /// Items named `name` in crate `krate`: the files defining or
     /// importing the name, and what parsed aliases of it point to.
-    /// With `search`, the item may be reached through imports from
-    /// anywhere in the crate: every file defining the name is needed.
-    fn need_item(&mut self, krate: u32, name: &str, search: bool) {
-        if search && self.item_searched.insert((krate, name.to_string())) {
+    /// With `search` (a namespace: the library or one binary), the item
+    /// may be reached through imports from anywhere in it: every file of
+    /// it defining the name is needed.
+    fn need_item(&mut self, krate: u32, name: &str, search: Option<&str>) {
+        if let Some(namespace) = search
+            && self
+                .item_searched
+                .insert((krate, format!("{namespace}::{name}")))
+        {
             let hits: Vec<usize> = self
                 .files_defining(krate as usize, name)
                 .into_iter()
-                .filter(|f| !self.marked[*f])
+                .filter(|f| !self.marked[*f] && self.files[*f].crate_root == namespace)
                 .collect();
             for f in hits {
                 let full = self.files[f]

@@ -92,14 +92,23 @@ pub fn module_paths(
     }
     for (file, _) in files {
         if !assigned.contains_key(file) {
-            let module = layout_module(crate_name, crate_root, file);
-            assigned.insert(
-                file.clone(),
-                Placement {
+            // Outside `src/` (a test folder cargo does not know of, a
+            // script): a crate of its own, so its items never stand in for
+            // the library's same-named ones.
+            let placement = match layout_module(crate_name, crate_root, file) {
+                Some(module) => Placement {
                     module,
                     crate_root: crate_name.to_string(),
                 },
-            );
+                None => {
+                    let namespace = root_namespace(crate_name, crate_root, file);
+                    Placement {
+                        module: namespace.clone(),
+                        crate_root: namespace,
+                    }
+                }
+            };
+            assigned.insert(file.clone(), placement);
         }
     }
     assigned
@@ -123,11 +132,11 @@ fn root_namespace(crate_name: &str, crate_root: &Path, root: &Path) -> String {
     format!("{crate_name}::bin@{}", label.join("_"))
 }
 
-/// `src/a/b.rs` -> `crate::a::b`, `src/a/mod.rs` -> `crate::a`; anything
-/// outside `src/` is a root of its own.
-fn layout_module(crate_name: &str, crate_root: &Path, file: &Path) -> String {
+/// `src/a/b.rs` -> `crate::a::b`, `src/a/mod.rs` -> `crate::a`; `None`
+/// outside `src/`.
+fn layout_module(crate_name: &str, crate_root: &Path, file: &Path) -> Option<String> {
     let Ok(relative) = file.strip_prefix(crate_root.join("src")) else {
-        return crate_name.to_string();
+        return None;
     };
     let mut module = crate_name.to_string();
     let parts: Vec<String> = relative
@@ -149,7 +158,7 @@ fn layout_module(crate_name: &str, crate_root: &Path, file: &Path) -> String {
         module.push_str("::");
         module.push_str(part);
     }
-    module
+    Some(module)
 }
 
 /// Folds `a/./b` and `a/x/../b` without touching the file system.
@@ -196,6 +205,7 @@ mod tests {
             (root.join("src/old/io.rs"), &[][..]),
             (root.join("src/net/deep.rs"), &[][..]),
             (root.join("src/orphan/x.rs"), &[][..]),
+            (root.join("test-macros/tests/event.rs"), &[][..]),
         ];
         let paths = module_paths("app", &root, &[root.join("src/main.rs")], &files);
         let module = |p: &str| paths[&root.join(p)].module.clone();
@@ -210,5 +220,20 @@ mod tests {
             "app::bin@src_main"
         );
         assert_eq!(module("src/orphan/x.rs"), "app::orphan::x");
+        assert_eq!(
+            paths[&root.join("src/orphan/x.rs")].crate_root,
+            "app",
+            "an orphan under src/ is a module of the library"
+        );
+        // Outside src/, a crate of its own: its `fn event` is no
+        // `app::event`.
+        assert_eq!(
+            module("test-macros/tests/event.rs"),
+            "app::bin@test_macros_tests_event"
+        );
+        assert_eq!(
+            paths[&root.join("test-macros/tests/event.rs")].crate_root,
+            "app::bin@test_macros_tests_event"
+        );
     }
 }
