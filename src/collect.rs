@@ -25,7 +25,19 @@ use syn::{Expr, Item, Pat, Token};
 /// Summarises one file. `externs` tells which first path segments are other
 /// crates.
 pub fn collect(file: &syn::File, externs: &ExternNames, rules: &RuleSet) -> FileSummary {
+    collect_elided(file, externs, rules, &[])
+}
+
+/// `collect` over a tree of elided text: `hidden` are the items `elide`
+/// blanked whole, whose names still count in their modules.
+pub fn collect_elided(
+    file: &syn::File,
+    externs: &ExternNames,
+    rules: &RuleSet,
+    hidden: &[crate::elide::Hidden],
+) -> FileSummary {
     let mut collector = Collector {
+        hidden,
         resolver: Resolver::new(externs, rules),
         summary: FileSummary::default(),
         functions: Vec::new(),
@@ -36,6 +48,13 @@ pub fn collect(file: &syn::File, externs: &ExternNames, rules: &RuleSet) -> File
     };
     collector.module("$mod".into(), &file.items);
     let mut summary = collector.summary;
+    summary.hidden = hidden
+        .iter()
+        .filter(|h| h.needed_later)
+        .map(|h| h.name.clone())
+        .collect();
+    summary.hidden.sort_unstable();
+    summary.hidden.dedup();
     summary.shrink();
     summary
 }
@@ -60,6 +79,7 @@ struct CallShape {
 
 struct Collector<'a> {
     resolver: Resolver<'a>,
+    hidden: &'a [crate::elide::Hidden],
     summary: FileSummary,
     functions: Vec<FnState>,
     /// Set by `.await` (and by macros that await) for the expression about to
@@ -134,7 +154,13 @@ const JOIN_MACROS: &[&str] = &["join", "try_join"];
 
 impl<'a> Collector<'a> {
     fn module(&mut self, path: String, items: &[Item]) {
-        let names: Vec<String> = items.iter().filter_map(item_name).collect();
+        let mut names: Vec<String> = items.iter().filter_map(item_name).collect();
+        names.extend(
+            self.hidden
+                .iter()
+                .filter(|h| h.module == self.inline_mods)
+                .map(|h| h.name.clone()),
+        );
         let uses: Vec<&syn::ItemUse> = items
             .iter()
             .filter_map(|i| if let Item::Use(u) = i { Some(u) } else { None })

@@ -33,12 +33,40 @@ pub struct Elided {
     /// body was blanked: its summary has no calls, and a run that needs
     /// them parses the file again without `bodies`.
     pub bodies: Vec<(usize, usize)>,
+    /// Items blanked whole. Their names still shadow imports and globs
+    /// in their module, so `collect` is told of them.
+    pub hidden: Vec<Hidden>,
 }
 
-/// The text with item contents blanked (and, with `bodies`, the bodies of
-/// functions), or `None` when there is nothing to blank or the file is not
-/// shaped as the reader expects.
-pub fn elide(text: &str, bodies: bool) -> Option<Elided> {
+/// An item blanked whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hidden {
+    /// The inline modules it sits in, outermost first (empty: the file's
+    /// own module).
+    pub module: Vec<String>,
+    pub name: String,
+    /// A function or type, which a plan may come to need (a constant or
+    /// static never is: a summary records nothing of them).
+    pub needed_later: bool,
+}
+
+/// What an elided parse keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct Keep<'k> {
+    /// Blank long function bodies (the file is needed for its names).
+    pub bodies: bool,
+    /// Only these module-level functions and types (sorted); `None`: all.
+    pub names: Option<&'k [String]>,
+}
+
+/// The text with item contents blanked (and, as `keep` says, the bodies of
+/// functions and whole items), or `None` when there is nothing to blank or
+/// the file is not shaped as the reader expects.
+///
+/// Module-level constants and statics are always blanked whole: their
+/// initialisers cannot block and nothing else of them reaches a summary,
+/// and generated bindings are mostly constants.
+pub fn elide(text: &str, keep: Keep<'_>) -> Option<Elided> {
     let mut docs = Vec::new();
     let (tokens, ok) = lex_with_docs(text, Some(&mut docs));
     if !ok {
@@ -48,10 +76,13 @@ pub fn elide(text: &str, bodies: bool) -> Option<Elided> {
         text,
         tokens: &tokens,
         blanks: Vec::new(),
-        bodies,
+        bodies: keep.bodies,
+        keep: keep.names,
         names: Vec::new(),
+        modules: Vec::new(),
+        hidden: Vec::new(),
     };
-    reader.items(0, false, 0)?;
+    reader.items(0, false, 0, true)?;
     // Doc comments become `#[doc = ".."]` attributes, string literals syn
     // builds and no summary reads.
     let mut blanks = reader.blanks;
@@ -74,6 +105,7 @@ pub fn elide(text: &str, bodies: bool) -> Option<Elided> {
     Some(Elided {
         text: blank(text, &merged),
         bodies: positions(text, &reader.names),
+        hidden: reader.hidden,
     })
 }
 
@@ -108,14 +140,19 @@ struct Reader<'t> {
     tokens: &'t [Token],
     blanks: Vec<Blank>,
     bodies: bool,
+    keep: Option<&'t [String]>,
     /// Byte offsets of the names of functions whose bodies are blanked.
     names: Vec<usize>,
+    /// Inline modules around the current item.
+    modules: Vec<String>,
+    hidden: Vec<Hidden>,
 }
 
-impl Reader<'_> {
-    fn word(&self, i: usize) -> &str {
+impl<'t> Reader<'t> {
+    fn word(&self, i: usize) -> &'t str {
+        let text: &'t str = self.text;
         match self.tokens.get(i) {
-            Some(t) if t.kind == Kind::Ident => &self.text[t.start..t.end],
+            Some(t) if t.kind == Kind::Ident => &text[t.start..t.end],
             _ => "",
         }
     }
@@ -128,8 +165,9 @@ impl Reader<'_> {
     }
 
     /// Reads items from `i` to the end of the file or, `inside` a block,
-    /// past its closing brace.
-    fn items(&mut self, mut i: usize, inside: bool, depth: usize) -> Option<usize> {
+    /// past its closing brace. `module`: the items are a module's (not an
+    /// impl's or a trait's), so whole items may be blanked.
+    fn items(&mut self, mut i: usize, inside: bool, depth: usize, module: bool) -> Option<usize> {
         if depth > MAX_ITEM_DEPTH {
             return None;
         }
@@ -140,24 +178,70 @@ impl Reader<'_> {
             if inside && self.punct(i) == Some(b'}') {
                 return Some(i + 1);
             }
-            i = self.item(i, depth)?;
+            i = self.item(i, depth, module)?;
         }
     }
 
-    /// Reads one item starting at `i`; returns the index after it.
-    fn item(&mut self, mut i: usize, depth: usize) -> Option<usize> {
+    /// Reads one item starting at `i`; returns the index after it. A
+    /// module's item that `keep` leaves out (and any constant or static)
+    /// is blanked whole, its attributes with it.
+    fn item(&mut self, i: usize, depth: usize, module: bool) -> Option<usize> {
+        let (blanks, names) = (self.blanks.len(), self.names.len());
+        let (start, kind, after) = self.read_item(i, depth)?;
+        let Some((kind, name)) = kind.filter(|_| module) else {
+            return Some(after);
+        };
+        let fixed = matches!(kind, "const" | "static");
+        let wanted = !fixed
+            && self.keep.is_none_or(|keep| {
+                keep.binary_search_by(|k| k.as_str().cmp(name.as_str()))
+                    .is_ok()
+            });
+        if wanted || name.is_empty() || after <= start {
+            return Some(after);
+        }
+        self.blanks.truncate(blanks);
+        self.names.truncate(names);
+        self.blanks.push(Blank {
+            start: self.tokens[start].start,
+            end: self.tokens[after - 1].end,
+            zero: false,
+        });
+        if name != "_" {
+            self.hidden.push(Hidden {
+                module: self.modules.clone(),
+                name,
+                needed_later: !fixed,
+            });
+        }
+        Some(after)
+    }
+
+    /// Reads one item starting at `i`: the index of its first outer
+    /// attribute (or first token), its kind and name when it is a function,
+    /// type, constant or static, and the index after it.
+    #[allow(clippy::type_complexity)]
+    fn read_item(
+        &mut self,
+        mut i: usize,
+        depth: usize,
+    ) -> Option<(usize, Option<(&'static str, String)>, usize)> {
+        let mut start = None;
         while self.punct(i) == Some(b'#') {
             let mut j = i + 1;
             if self.punct(j) == Some(b'!') {
                 j += 1;
+            } else {
+                start.get_or_insert(i);
             }
             if self.punct(j) != Some(b'[') {
                 return None;
             }
             i = self.skip_group(j)?;
         }
+        let start = start.unwrap_or(i);
         if self.punct(i) == Some(b';') {
-            return Some(i + 1);
+            return Some((start, None, i + 1));
         }
         if self.word(i) == "pub" {
             i += 1;
@@ -173,51 +257,77 @@ impl Reader<'_> {
                 }
                 "extern" => {
                     if self.word(i + 1) == "crate" {
-                        return self.to_semicolon(i);
+                        return Some((start, None, self.to_semicolon(i)?));
                     }
                     let mut j = i + 1;
                     if self.tokens.get(j).is_some_and(|t| t.kind == Kind::Str) {
                         j += 1;
                     }
                     if self.punct(j) == Some(b'{') {
-                        return self.blank_group(j, false);
+                        return Some((start, None, self.blank_group(j, false)?));
                     }
                     i = j;
                 }
                 _ => break,
             }
         }
-        match self.word(i) {
-            "fn" => self.function(i),
-            "const" | "static" => self.constant(i),
-            "type" | "use" => self.to_semicolon(i),
-            "struct" => self.structure(i),
-            "enum" | "union" => {
+        let named = |kind: &'static str, at: usize| Some((kind, self.word(at).to_string()));
+        let (kind, after) = match self.word(i) {
+            "fn" => (named("fn", i + 1), self.function(i)?),
+            word @ ("const" | "static") => {
+                let kind = if word == "const" { "const" } else { "static" };
+                let at = if self.word(i + 1) == "mut" {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                let underscore = self
+                    .tokens
+                    .get(at)
+                    .is_some_and(|t| &self.text[t.start..t.end] == "_");
+                let name = match underscore {
+                    true => Some((kind, "_".to_string())),
+                    false => named(kind, at),
+                };
+                (name, self.constant(i)?)
+            }
+            "type" => (named("type", i + 1), self.to_semicolon(i)?),
+            "use" => (None, self.to_semicolon(i)?),
+            "struct" => (named("struct", i + 1), self.structure(i)?),
+            word @ ("enum" | "union") => {
                 let open = self.header_end(i)?;
                 if self.punct(open) != Some(b'{') {
                     return None;
                 }
-                self.blank_group(open, false)
+                let kind = if word == "enum" { "enum" } else { "union" };
+                (named(kind, i + 1), self.blank_group(open, false)?)
             }
             "impl" | "trait" => {
                 let open = self.header_end(i)?;
-                match self.punct(open) {
-                    Some(b'{') => self.items(open + 1, true, depth + 1),
+                let after = match self.punct(open) {
+                    Some(b'{') => self.items(open + 1, true, depth + 1, false)?,
                     // `trait A = B;`
-                    Some(b';') => Some(open + 1),
-                    _ => None,
-                }
+                    Some(b';') => open + 1,
+                    _ => return None,
+                };
+                (None, after)
             }
             "mod" => match self.punct(i + 2) {
-                Some(b';') => Some(i + 3),
-                Some(b'{') => self.items(i + 3, true, depth + 1),
-                _ => None,
+                Some(b';') => (None, i + 3),
+                Some(b'{') => {
+                    self.modules.push(self.word(i + 1).to_string());
+                    let after = self.items(i + 3, true, depth + 1, true);
+                    self.modules.pop();
+                    (None, after?)
+                }
+                _ => return None,
             },
-            "macro_rules" if self.punct(i + 1) == Some(b'!') => self.macro_call(i + 3),
-            "" if self.punct(i) == Some(b':') => self.macro_path(i),
-            word if !word.is_empty() => self.macro_path(i),
-            _ => None,
-        }
+            "macro_rules" if self.punct(i + 1) == Some(b'!') => (None, self.macro_call(i + 3)?),
+            "" if self.punct(i) == Some(b':') => (None, self.macro_path(i)?),
+            word if !word.is_empty() => (None, self.macro_path(i)?),
+            _ => return None,
+        };
+        Some((start, kind, after))
     }
 
     /// `fn ..` up to its body or `;`; with `bodies`, a long body is
@@ -431,6 +541,15 @@ fn blank(text: &str, blanks: &[Blank]) -> String {
 mod tests {
     use super::*;
 
+    const ALL: Keep<'static> = Keep {
+        bodies: false,
+        names: None,
+    };
+    const NAMES: Keep<'static> = Keep {
+        bodies: true,
+        names: None,
+    };
+
     #[test]
     fn blanks_contents_collect_never_reads() {
         let text = "use std::fs;\n\
@@ -442,11 +561,19 @@ mod tests {
                     macro_rules! m { ($x:expr) => { $x } }\n\
                     impl X { const N: usize = 4; fn f(&self) { println!(\"é{}\", 1); } }\n\
                     fn g() { std::thread::sleep(D); }\n";
-        let out = elide(text, false).expect("something to blank").text;
+        let elided = elide(text, ALL).expect("something to blank");
+        let out = elided.text;
         assert_eq!(out.lines().count(), text.lines().count());
         assert_eq!(out.chars().count(), text.chars().count());
-        assert!(out.contains("const TABLE: [u8; 3] = 0"));
-        assert!(out.contains("static S: Lazy<Vec<u8>> = 0"));
+        // Module-level constants and statics go whole; their names stay
+        // known to collect.
+        assert!(!out.contains("TABLE") && !out.contains("Lazy"));
+        let hidden: Vec<(&str, bool)> = elided
+            .hidden
+            .iter()
+            .map(|h| (h.name.as_str(), h.needed_later))
+            .collect();
+        assert_eq!(hidden, vec![("TABLE", false), ("S", false)]);
         assert!(!out.contains("CloseHandle") && !out.contains("abs") && !out.contains("A = 1"));
         assert!(out.contains("const N: usize = 0;"));
         assert!(out.contains("println!(\"é{}\", 1)"));
@@ -456,14 +583,14 @@ mod tests {
 
     #[test]
     fn unrecognised_shapes_are_left_alone() {
-        assert_eq!(elide("fn f() {}", true), None);
+        assert_eq!(elide("fn f() {}", NAMES), None);
         assert_eq!(
-            elide("/// doc\nfn f() {}", true).unwrap().text,
+            elide("/// doc\nfn f() {}", NAMES).unwrap().text,
             "       \nfn f() {}"
         );
-        assert_eq!(elide("const X: u8 = 1", true), None);
-        assert_eq!(elide("macro m() {} const X: u8 = 1;", true), None);
-        assert_eq!(elide("const X: &str = \"unterminated;", true), None);
+        assert_eq!(elide("const X: u8 = 1", NAMES), None);
+        assert_eq!(elide("macro m() {} const X: u8 = 1;", NAMES), None);
+        assert_eq!(elide("const X: &str = \"unterminated;", NAMES), None);
     }
 
     #[test]
@@ -473,13 +600,65 @@ mod tests {
         let text = format!(
             "fn short() {{ a(); }}\nimpl S {{\n    /// é\n    #[doc = \"é\"] pub fn long(&self) {{\n{body}    }}\n}}\n"
         );
-        let out = elide(&text, true).expect("a long body");
+        let out = elide(&text, NAMES).expect("a long body");
         assert_eq!(out.bodies, vec![(4, 25)]);
         assert!(out.text.contains("fn short() { a(); }"));
         assert!(!out.text.contains("read_to_string"));
         assert_eq!(out.text.lines().count(), text.lines().count());
-        let without = elide(&text, false).expect("a doc comment");
+        let without = elide(&text, ALL).expect("a doc comment");
         assert!(without.bodies.is_empty() && without.text.contains("read_to_string"));
         assert!(!without.text.contains("/// é"));
+    }
+
+    #[test]
+    fn items_not_kept_are_blanked_whole_with_their_attributes() {
+        let text = "#![allow(dead_code)]\n\
+                    use std::fs;\n\
+                    /// Docs.\n\
+                    #[derive(Debug)]\n\
+                    pub struct Unwanted { f: fs::File }\n\
+                    pub struct Wanted { f: u8 }\n\
+                    pub(crate) type Alias = Unwanted;\n\
+                    #[cfg(unix)] pub unsafe extern \"C\" fn helper(x: i32) -> i32 { x }\n\
+                    mod inner { pub fn helper() {} enum E { A } }\n\
+                    impl Unwanted { fn method(&self) {} }\n\
+                    trait T { fn d(&self) {} }\n";
+        let keep = vec!["Wanted".to_string()];
+        let elided = elide(
+            text,
+            Keep {
+                bodies: true,
+                names: Some(&keep),
+            },
+        )
+        .expect("items to blank");
+        let out = &elided.text;
+        assert_eq!(out.lines().count(), text.lines().count());
+        assert_eq!(out.chars().count(), text.chars().count());
+        assert!(out.starts_with("#![allow(dead_code)]\nuse std::fs;\n"));
+        assert!(out.contains("pub struct Wanted { f: u8 }"));
+        for gone in ["struct Unwanted", "derive", "Alias", "helper", "enum"] {
+            assert!(!out.contains(gone), "{gone} should be blanked in:\n{out}");
+        }
+        // Impls and traits stay: methods are found by impl, not by name.
+        assert!(out.contains("impl Unwanted { fn method(&self) {} }"));
+        assert!(out.contains("trait T { fn d(&self) {} }"));
+        let hidden: Vec<(Vec<String>, &str)> = elided
+            .hidden
+            .iter()
+            .map(|h| (h.module.clone(), h.name.as_str()))
+            .collect();
+        assert_eq!(
+            hidden,
+            vec![
+                (vec![], "Unwanted"),
+                (vec![], "Alias"),
+                (vec![], "helper"),
+                (vec!["inner".to_string()], "helper"),
+                (vec!["inner".to_string()], "E"),
+            ]
+        );
+        assert!(elided.hidden.iter().all(|h| h.needed_later));
+        syn::parse_file(out).expect("still Rust");
     }
 }

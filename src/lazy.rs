@@ -131,7 +131,18 @@ pub struct Planner<'r> {
     /// Per second-parse unit: the functions (by path and name position)
     /// that were needed, and how far, to process once it is parsed.
     carry: HashMap<usize, HashMap<(String, usize, usize), u8>>,
+    /// `(crate, name)` -> files parsed with a function or type of that
+    /// name left out (`FileSummary::hidden`).
+    hidden_by: HashMap<(u32, String), Vec<u32>>,
+    /// Per file: its latest unit, and how many times it was parsed again
+    /// for names.
+    latest: Vec<usize>,
+    name_parses: Vec<u8>,
 }
+
+/// How many times a file is parsed again for names before it is parsed
+/// whole.
+const NAME_PARSES: u8 = 4;
 
 /// How many function names per crate the current-thread search follows.
 const CT_NAMES_PER_CRATE: usize = 32;
@@ -194,6 +205,9 @@ impl<'r> Planner<'r> {
             full: vec![false; n],
             full_unit: vec![None; n],
             carry: HashMap::default(),
+            hidden_by: HashMap::default(),
+            latest: (0..n).collect(),
+            name_parses: vec![0; n],
         };
         for i in 0..n {
             let f = &planner.files[i];
@@ -244,6 +258,73 @@ impl<'r> Planner<'r> {
         !self.full[unit]
     }
 
+    /// The module-level functions and types a unit parsed for its names
+    /// keeps (sorted): those the plan needs so far. `None`: all of them.
+    /// One needed later makes the file parsed again in full (`register`,
+    /// `need_item`).
+    pub fn keep(&self, unit: usize) -> Option<Arc<[String]>> {
+        if self.full[unit] {
+            return None;
+        }
+        let file = &self.files[unit];
+        let index = file.index.as_ref()?;
+        let krate = file.krate as u32;
+        let mut names: Vec<String> = index
+            .fns
+            .iter()
+            .chain(&index.types)
+            .filter(|name| self.item_needs.contains(&(krate, name.to_string())))
+            .cloned()
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        Some(names.into())
+    }
+
+    /// Parses `file` again with everything in it, once.
+    fn request_reparse(&mut self, file: usize) -> usize {
+        if let Some(full) = self.full_unit[file] {
+            return full;
+        }
+        let full = self.add_unit(file, true);
+        self.full_unit[file] = Some(full);
+        full
+    }
+
+    /// Parses `file` again for the names a run needs of it now: a name
+    /// parse left out has come to be needed. Generated bindings are
+    /// needed name by name, wave after wave (a struct, then its fields'
+    /// types, then their aliases), so a file may be parsed for names a few
+    /// times, each cheap, before it is parsed whole.
+    fn request_names(&mut self, file: usize) {
+        if self.full_unit[file].is_some() {
+            return;
+        }
+        let latest = self.latest[file];
+        if !self.absorbed[latest] {
+            // Its names are taken when its wave starts.
+            return;
+        }
+        if self.name_parses[file] >= NAME_PARSES {
+            self.request_reparse(file);
+            return;
+        }
+        self.name_parses[file] += 1;
+        self.add_unit(file, false);
+    }
+
+    fn add_unit(&mut self, file: usize, full: bool) -> usize {
+        let unit = self.files.len();
+        self.files.push(self.files[file].clone());
+        self.origin.push(file);
+        self.full.push(full);
+        self.marked.push(true);
+        self.absorbed.push(false);
+        self.latest[file] = unit;
+        self.pending.push(unit);
+        unit
+    }
+
     /// A function of `unit` is needed (to `level`) but its body was not
     /// parsed: the file is parsed again in full, and the function is
     /// processed there.
@@ -274,15 +355,8 @@ impl<'r> Planner<'r> {
             }
             return;
         }
-        let full = self.files.len();
-        self.files.push(self.files[file].clone());
-        self.origin.push(file);
-        self.full.push(true);
-        self.marked.push(true);
-        self.absorbed.push(false);
-        self.full_unit[file] = Some(full);
+        let full = self.request_reparse(file);
         self.carry.entry(full).or_default().insert(key, level);
-        self.pending.push(full);
     }
 
     /// Takes in the summaries of the files just parsed (`None` for a file
@@ -316,6 +390,17 @@ impl<'r> Planner<'r> {
             self.files[file].crate_root.clone(),
         );
         let krate = self.files[file].krate as u32;
+        let origin = self.origin[file];
+        for name in &summary.hidden {
+            let key = (krate, name.clone());
+            if self.item_needs.contains(&key) {
+                self.request_names(origin);
+            }
+            let files = self.hidden_by.entry(key).or_default();
+            if files.last() != Some(&(origin as u32)) {
+                files.push(origin as u32);
+            }
+        }
         if let Some(levels) = self.carry.remove(&file) {
             for (j, f) in summary.functions.iter().enumerate() {
                 if let Some(level) = levels.get(&(f.path.clone(), f.span.line, f.span.column)) {
@@ -565,6 +650,11 @@ impl<'r> Planner<'r> {
             return;
         }
         let key = (krate, name.to_string());
+        if let Some(files) = self.hidden_by.get(&key) {
+            for f in files.clone() {
+                self.request_names(f as usize);
+            }
+        }
         if let Some(targets) = self.aliases.get(&key) {
             for t in targets.clone() {
                 self.path_queue.push((t, krate));

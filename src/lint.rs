@@ -4,8 +4,9 @@
 
 use crate::analysis::{AnalysedFile, analyse};
 use crate::cache::{self, CrateCache};
-use crate::collect::collect;
+use crate::collect::collect_elided;
 use crate::discover::{SourcePath, discover};
+use crate::elide::Keep;
 use crate::lazy::{PlanCrate, PlanFile, Planner};
 use crate::manifest::{CrateFinder, CrateInfo};
 use crate::model::{Finding, IO_ERROR, SYNTAX_ERROR, Span};
@@ -680,7 +681,7 @@ impl FilePass<'_> {
                     let elide = if !self.elides(i) {
                         Elide::Nothing
                     } else if bodies {
-                        Elide::ItemsAndBodies
+                        Elide::ItemsAndBodies(planner.as_ref().and_then(|p| p.keep(u)))
                     } else {
                         Elide::Items
                     };
@@ -958,19 +959,26 @@ fn summarise(
     rules: &RuleSet,
 ) -> Result<FileSummary, ParseFailure> {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let elided = match elide {
+        let keep = match &elide {
             Elide::Nothing => None,
-            Elide::Items => crate::elide::elide(text, false),
-            Elide::ItemsAndBodies => crate::elide::elide(text, true),
+            Elide::Items => Some(Keep {
+                bodies: false,
+                names: None,
+            }),
+            Elide::ItemsAndBodies(names) => Some(Keep {
+                bodies: true,
+                names: names.as_deref(),
+            }),
         };
-        let (tree, bodies) = match elided.map(|e| (parse(&e.text), e.bodies)) {
-            Some((Ok(tree), bodies)) => (Ok(tree), bodies),
+        let elided = keep.and_then(|keep| crate::elide::elide(text, keep));
+        let (tree, bodies, hidden) = match elided.map(|e| (parse(&e.text), e.bodies, e.hidden)) {
+            Some((Ok(tree), bodies, hidden)) => (Ok(tree), bodies, hidden),
             // The elided text should parse whenever the file does; if it
             // does not, the file as written decides.
-            Some((Err(_), _)) | None => (parse(text), Vec::new()),
+            Some((Err(_), _, _)) | None => (parse(text), Vec::new(), Vec::new()),
         };
         let summary = tree.map(|file| {
-            let mut summary = collect(&file, &info.externs, rules);
+            let mut summary = collect_elided(&file, &info.externs, rules, &hidden);
             if !bodies.is_empty() {
                 for function in &mut summary.functions {
                     let at = (function.span.line, function.span.column);
@@ -1010,15 +1018,16 @@ fn summarise(
 }
 
 /// What `elide` blanks before a file is parsed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Elide {
     Nothing,
     /// Item contents no summary reads.
     Items,
     /// Those and long function bodies: for files the plan needs only for
     /// their names, types and signatures until one of their functions is
-    /// needed.
-    ItemsAndBodies,
+    /// needed. With names, only those of the module-level functions and
+    /// types are kept.
+    ItemsAndBodies(Option<Arc<[String]>>),
 }
 
 fn trace(message: &str) {

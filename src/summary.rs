@@ -187,6 +187,10 @@ pub struct FileSummary {
     /// item, attributes included, so an item-level suppression comment can
     /// cover the whole item.
     pub item_lines: Vec<(usize, usize)>,
+    /// Names of functions and types left out of this summary: the file was
+    /// parsed with only the items a plan needed (`elide`). A run that
+    /// needs one of them parses the file again.
+    pub hidden: Vec<String>,
 }
 
 impl FileSummary {
@@ -210,6 +214,7 @@ impl FileSummary {
         self.uses.shrink_to_fit();
         self.mods.shrink_to_fit();
         self.item_lines.shrink_to_fit();
+        self.hidden.shrink_to_fit();
     }
 
     /// Rewrites every file-relative path once the file's module path

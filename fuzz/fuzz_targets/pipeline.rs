@@ -68,8 +68,10 @@ fuzz_target!(|data: &[u8]| {
     };
     // Elision keeps every line and character position, and what it gives
     // syn parses whenever the text as written does.
-    for bodies in [false, true] {
-        if let Some(elided) = blocklint::elide::elide(&text, bodies) {
+    let names = ["f".to_string(), "S".to_string()];
+    for (bodies, names) in [(false, None), (true, None), (true, Some(&names[..]))] {
+        let keep = blocklint::elide::Keep { bodies, names };
+        if let Some(elided) = blocklint::elide::elide(&text, keep) {
             assert_eq!(elided.text.lines().count(), text.lines().count());
             assert_eq!(elided.text.chars().count(), text.chars().count());
             if blocklint::parse::parse(&text).is_ok() {
