@@ -78,14 +78,18 @@ pub fn elide(text: &str, keep: Keep<'_>) -> Option<Elided> {
         blanks: Vec::new(),
         bodies: keep.bodies,
         keep: keep.names,
+        kept: Vec::new(),
+        parts: Vec::new(),
         names: Vec::new(),
         modules: Vec::new(),
         hidden: Vec::new(),
     };
     reader.items(0, false, 0, true)?;
+    reader.settle_parts();
     // Doc comments become `#[doc = ".."]` attributes, string literals syn
     // builds and no summary reads.
     let mut blanks = reader.blanks;
+    blanks.retain(|b| b.end > b.start);
     blanks.extend(docs.into_iter().map(|(start, end)| Blank {
         start,
         end,
@@ -135,12 +139,26 @@ struct Blank {
     zero: bool,
 }
 
+/// A module-level item that may be blanked whole.
+struct Part {
+    name: String,
+    module: Vec<String>,
+    /// Its tokens, attributes included, and what of `blanks` and `names`
+    /// was recorded inside it.
+    tokens: (usize, usize),
+    blanks: (usize, usize),
+    names: (usize, usize),
+}
+
 struct Reader<'t> {
     text: &'t str,
     tokens: &'t [Token],
     blanks: Vec<Blank>,
     bodies: bool,
     keep: Option<&'t [String]>,
+    /// Module-level functions and types `keep` asks for, and the others.
+    kept: Vec<Part>,
+    parts: Vec<Part>,
     /// Byte offsets of the names of functions whose bodies are blanked.
     names: Vec<usize>,
     /// Inline modules around the current item.
@@ -191,30 +209,101 @@ impl<'t> Reader<'t> {
         let Some((kind, name)) = kind.filter(|_| module) else {
             return Some(after);
         };
-        let fixed = matches!(kind, "const" | "static");
-        let wanted = !fixed
-            && self.keep.is_none_or(|keep| {
-                keep.binary_search_by(|k| k.as_str().cmp(name.as_str()))
-                    .is_ok()
-            });
-        if wanted || name.is_empty() || after <= start {
+        if name.is_empty() || after <= start {
             return Some(after);
         }
-        self.blanks.truncate(blanks);
-        self.names.truncate(names);
-        self.blanks.push(Blank {
-            start: self.tokens[start].start,
-            end: self.tokens[after - 1].end,
-            zero: false,
-        });
-        if name != "_" {
-            self.hidden.push(Hidden {
-                module: self.modules.clone(),
-                name,
-                needed_later: !fixed,
-            });
+        let part = Part {
+            name,
+            module: self.modules.clone(),
+            tokens: (start, after),
+            blanks: (blanks, self.blanks.len()),
+            names: (names, self.names.len()),
+        };
+        if matches!(kind, "const" | "static") {
+            self.drop_part(&part);
+            if part.name != "_" {
+                self.hidden.push(Hidden {
+                    module: part.module,
+                    name: part.name,
+                    needed_later: false,
+                });
+            }
+            return Some(after);
+        }
+        let Some(keep) = self.keep else {
+            return Some(after);
+        };
+        if keep
+            .binary_search_by(|k| k.as_str().cmp(part.name.as_str()))
+            .is_ok()
+        {
+            self.kept.push(part);
+        } else {
+            self.parts.push(part);
         }
         Some(after)
+    }
+
+    /// Blanks a part whole, in place of what was blanked inside it.
+    fn drop_part(&mut self, part: &Part) {
+        for b in &mut self.blanks[part.blanks.0..part.blanks.1] {
+            b.end = b.start;
+        }
+        for n in &mut self.names[part.names.0..part.names.1] {
+            *n = usize::MAX;
+        }
+        self.blanks.push(Blank {
+            start: self.tokens[part.tokens.0].start,
+            end: self.tokens[part.tokens.1 - 1].end,
+            zero: false,
+        });
+    }
+
+    /// Keeps, besides the items asked for, every item of the file that a
+    /// kept item names in what stays of it (a field's type, a signature's
+    /// alias, a call in a body): the plan would ask for it next, and each
+    /// ask is another parse. The rest is blanked whole.
+    fn settle_parts(&mut self) {
+        let mut by_name: std::collections::HashMap<&str, Vec<usize>> =
+            std::collections::HashMap::new();
+        let parts = std::mem::take(&mut self.parts);
+        for (i, p) in parts.iter().enumerate() {
+            by_name.entry(p.name.as_str()).or_default().push(i);
+        }
+        let mut keep = vec![false; parts.len()];
+        let mut queue: Vec<&Part> = self.kept.iter().collect();
+        while let Some(part) = queue.pop() {
+            let blanks = &self.blanks[part.blanks.0..part.blanks.1];
+            for t in &self.tokens[part.tokens.0..part.tokens.1] {
+                if t.kind != Kind::Ident
+                    || blanks.iter().any(|b| b.start <= t.start && t.start < b.end)
+                {
+                    continue;
+                }
+                for &i in by_name
+                    .get(&self.text[t.start..t.end])
+                    .into_iter()
+                    .flatten()
+                {
+                    if !keep[i] {
+                        keep[i] = true;
+                        queue.push(&parts[i]);
+                    }
+                }
+            }
+        }
+        for (part, kept) in parts.into_iter().zip(keep) {
+            if kept {
+                continue;
+            }
+            self.drop_part(&part);
+            self.hidden.push(Hidden {
+                module: part.module,
+                name: part.name,
+                needed_later: true,
+            });
+        }
+        self.names.retain(|n| *n != usize::MAX);
     }
 
     /// Reads one item starting at `i`: the index of its first outer
@@ -617,7 +706,8 @@ mod tests {
                     /// Docs.\n\
                     #[derive(Debug)]\n\
                     pub struct Unwanted { f: fs::File }\n\
-                    pub struct Wanted { f: u8 }\n\
+                    pub struct Wanted { f: u8, g: Field }\n\
+                    struct Field(Unused);\n\
                     pub(crate) type Alias = Unwanted;\n\
                     #[cfg(unix)] pub unsafe extern \"C\" fn helper(x: i32) -> i32 { x }\n\
                     mod inner { pub fn helper() {} enum E { A } }\n\
@@ -636,7 +726,9 @@ mod tests {
         assert_eq!(out.lines().count(), text.lines().count());
         assert_eq!(out.chars().count(), text.chars().count());
         assert!(out.starts_with("#![allow(dead_code)]\nuse std::fs;\n"));
-        assert!(out.contains("pub struct Wanted { f: u8 }"));
+        assert!(out.contains("pub struct Wanted { f: u8, g: Field }"));
+        // What a kept item names is kept too (the plan would ask next).
+        assert!(out.contains("struct Field(Unused);"));
         for gone in ["struct Unwanted", "derive", "Alias", "helper", "enum"] {
             assert!(!out.contains(gone), "{gone} should be blanked in:\n{out}");
         }

@@ -259,9 +259,11 @@ impl<'r> Planner<'r> {
     }
 
     /// The module-level functions and types a unit parsed for its names
-    /// keeps (sorted): those the plan needs so far. `None`: all of them.
-    /// One needed later makes the file parsed again in full (`register`,
-    /// `need_item`).
+    /// keeps (sorted): those the plan needs so far (`elide` adds what they
+    /// name). `None`: all of them, as a unit parsed with function bodies
+    /// has (measured: its callees, asked for one by one, cost more parses
+    /// than they save). One needed later makes the file parsed again
+    /// (`register`, `need_item`).
     pub fn keep(&self, unit: usize) -> Option<Arc<[String]>> {
         if self.full[unit] {
             return None;
@@ -380,6 +382,16 @@ impl<'r> Planner<'r> {
             self.pending.push(file);
         } else if full && !self.absorbed[file] {
             self.full[file] = true;
+        }
+    }
+
+    /// Plans a file to be parsed with every item and function body, now
+    /// or again.
+    fn mark_whole(&mut self, file: usize) {
+        if !self.absorbed[file] {
+            self.mark(file, true);
+        } else {
+            self.request_reparse(file);
         }
     }
 
@@ -951,8 +963,11 @@ impl<'r> Planner<'r> {
                 continue;
             }
             *count += 1;
-            for f in 0..self.files.len() {
-                if self.files[f].krate != k || self.marked[f] {
+            // The run's files (not their later units) that could call it
+            // and are not parsed whole yet: a parse for names leaves their
+            // other functions out.
+            for f in 0..self.full_unit.len() {
+                if self.files[f].krate != k || self.full[f] || self.full_unit[f].is_some() {
                     continue;
                 }
                 // Rare (crates calling a current-thread-only callee
@@ -962,7 +977,7 @@ impl<'r> Planner<'r> {
                     .as_ref()
                     .and_then(|_| crate::parse::read_source(&self.files[f].path).ok());
                 if text.is_some_and(|t| contains_word(&t, &name)) {
-                    self.mark(f, true);
+                    self.mark_whole(f);
                 }
             }
             // Parsed functions of that crate calling it reach it too.
