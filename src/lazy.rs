@@ -79,6 +79,9 @@ pub struct Planner<'r> {
     def_files: Vec<Option<HashMap<String, Vec<u32>>>>,
     /// Parse state per file: marked for parsing, and absorbed.
     marked: Vec<bool>,
+    /// Handed out for parsing (its keep set and body elision are fixed),
+    /// and parsed and taken in.
+    dispatched: Vec<bool>,
     absorbed: Vec<bool>,
     pending: Vec<usize>,
 
@@ -131,6 +134,8 @@ pub struct Planner<'r> {
     /// Per second-parse unit: the functions (by path and name position)
     /// that were needed, and how far, to process once it is parsed.
     carry: HashMap<usize, HashMap<(String, usize, usize), u8>>,
+    /// Each absorbed unit's summary (`None`: not parsed, or it failed).
+    summaries: Vec<Option<Arc<FileSummary>>>,
     /// `(crate, name)` -> files parsed with a function or type of that
     /// name left out (`FileSummary::hidden`).
     hidden_by: HashMap<(u32, String), Vec<u32>>,
@@ -179,6 +184,7 @@ impl<'r> Planner<'r> {
             dependents,
             modules,
             marked: vec![false; n],
+            dispatched: vec![false; n],
             absorbed: vec![false; n],
             pending: Vec::new(),
             item_needs: HashSet::default(),
@@ -206,6 +212,7 @@ impl<'r> Planner<'r> {
             full_unit: vec![None; n],
             carry: HashMap::default(),
             hidden_by: HashMap::default(),
+            summaries: vec![None; n],
             latest: (0..n).collect(),
             name_parses: vec![0; n],
         };
@@ -233,9 +240,18 @@ impl<'r> Planner<'r> {
         )
     }
 
-    /// Files to parse next. Empty when the plan is complete.
+    /// Units to parse next. Empty when nothing new is needed yet (the plan
+    /// is complete once every unit is parsed and absorbed).
     pub fn next_wave(&mut self) -> Vec<usize> {
         std::mem::take(&mut self.pending)
+    }
+
+    /// The units are being parsed now: their keep sets and body elision
+    /// are fixed.
+    pub fn dispatch(&mut self, units: &[usize]) {
+        for &u in units {
+            self.dispatched[u] = true;
+        }
     }
 
     /// Whether the plan asked for this file.
@@ -304,7 +320,8 @@ impl<'r> Planner<'r> {
         }
         let latest = self.latest[file];
         if !self.absorbed[latest] {
-            // Its names are taken when its wave starts.
+            // Not handed out yet: its names are taken then. Being parsed:
+            // `register` looks at what it left out.
             return;
         }
         if self.name_parses[file] >= NAME_PARSES {
@@ -321,7 +338,9 @@ impl<'r> Planner<'r> {
         self.origin.push(file);
         self.full.push(full);
         self.marked.push(true);
+        self.dispatched.push(false);
         self.absorbed.push(false);
+        self.summaries.push(None);
         self.latest[file] = unit;
         self.pending.push(unit);
         unit
@@ -330,13 +349,7 @@ impl<'r> Planner<'r> {
     /// A function of `unit` is needed (to `level`) but its body was not
     /// parsed: the file is parsed again in full, and the function is
     /// processed there.
-    fn request_full(
-        &mut self,
-        summaries: &[Option<&FileSummary>],
-        unit: usize,
-        function: &crate::summary::FnSummary,
-        level: u8,
-    ) {
+    fn request_full(&mut self, unit: usize, function: &crate::summary::FnSummary, level: u8) {
         let file = self.origin[unit];
         let key = (
             function.path.clone(),
@@ -348,7 +361,7 @@ impl<'r> Planner<'r> {
                 let levels = self.carry.entry(full).or_default();
                 let at = levels.entry(key).or_default();
                 *at = (*at).max(level);
-            } else if let Some(summary) = summaries.get(full).copied().flatten() {
+            } else if let Some(summary) = self.summaries.get(full).cloned().flatten() {
                 for (j, f) in summary.functions.iter().enumerate() {
                     if (&f.path, f.span.line, f.span.column) == (&key.0, key.1, key.2) {
                         self.fn_queue.push(((full as u32, j as u32), level));
@@ -361,16 +374,17 @@ impl<'r> Planner<'r> {
         self.carry.entry(full).or_default().insert(key, level);
     }
 
-    /// Takes in the summaries of the files just parsed (`None` for a file
-    /// that failed) and works out what they need.
-    pub fn absorb(&mut self, summaries: &[Option<&FileSummary>], wave: &[usize]) {
-        for &file in wave {
-            self.absorbed[file] = true;
-            if let Some(summary) = summaries[file] {
-                self.register(file, summary);
+    /// Takes in the summaries of units just parsed (`None` for one that
+    /// failed), in any order, and works out what they need.
+    pub fn absorb(&mut self, parsed: Vec<(usize, Option<Arc<FileSummary>>)>) {
+        for (unit, summary) in parsed {
+            self.absorbed[unit] = true;
+            if let Some(summary) = summary {
+                self.register(unit, &summary);
+                self.summaries[unit] = Some(summary);
             }
         }
-        self.settle(summaries);
+        self.settle();
     }
 
     /// Plans a file; `full` when one of its functions is likely needed,
@@ -380,7 +394,7 @@ impl<'r> Planner<'r> {
             self.marked[file] = true;
             self.full[file] = full;
             self.pending.push(file);
-        } else if full && !self.absorbed[file] {
+        } else if full && !self.dispatched[file] {
             self.full[file] = true;
         }
     }
@@ -388,7 +402,7 @@ impl<'r> Planner<'r> {
     /// Plans a file to be parsed with every item and function body, now
     /// or again.
     fn mark_whole(&mut self, file: usize) {
-        if !self.absorbed[file] {
+        if !self.dispatched[file] {
             self.mark(file, true);
         } else {
             self.request_reparse(file);
@@ -509,26 +523,26 @@ impl<'r> Planner<'r> {
     }
 
     /// Works the queues until nothing changes.
-    fn settle(&mut self, summaries: &[Option<&FileSummary>]) {
+    fn settle(&mut self) {
         loop {
             if let Some((path, origin)) = self.path_queue.pop() {
                 self.need_path(&path, origin);
                 continue;
             }
             if let Some((id, level)) = self.fn_queue.pop() {
-                self.process_fn(summaries, id, level);
+                self.process_fn(id, level);
                 continue;
             }
             if let Some(id) = self.field_queue.pop() {
-                self.process_field(summaries, id);
+                self.process_field(id);
                 continue;
             }
             if !self.pending_field_methods.is_empty() {
-                self.match_field_methods(summaries);
+                self.match_field_methods();
                 continue;
             }
             if let Some((krate, name, cross)) = self.ct_queue.pop() {
-                self.ct_need(summaries, krate, name, cross);
+                self.ct_need(krate, name, cross);
                 continue;
             }
             break;
@@ -831,10 +845,10 @@ impl<'r> Planner<'r> {
         }
     }
 
-    fn match_field_methods(&mut self, summaries: &[Option<&FileSummary>]) {
+    fn match_field_methods(&mut self) {
         for (ids, field, method, origin) in std::mem::take(&mut self.pending_field_methods) {
             for (file, i) in ids {
-                let Some(summary) = summaries[file as usize] else {
+                let Some(summary) = self.summaries[file as usize].clone() else {
                     continue;
                 };
                 let (_, name, ty) = &summary.fields[i as usize];
@@ -848,13 +862,13 @@ impl<'r> Planner<'r> {
         }
     }
 
-    fn process_fn(&mut self, summaries: &[Option<&FileSummary>], id: FnRef, level: u8) {
+    fn process_fn(&mut self, id: FnRef, level: u8) {
         let done = self.processed.get(&id).copied().unwrap_or(0);
         if done >= level {
             return;
         }
         self.processed.insert(id, level);
-        let Some(summary) = summaries[id.0 as usize] else {
+        let Some(summary) = self.summaries[id.0 as usize].clone() else {
             return;
         };
         let file = &self.files[id.0 as usize];
@@ -865,7 +879,7 @@ impl<'r> Planner<'r> {
         );
         let function = &summary.functions[id.1 as usize];
         if function.elided {
-            self.request_full(summaries, id.0 as usize, function, level);
+            self.request_full(id.0 as usize, function, level);
             return;
         }
         let mut wanted: Vec<bool> = function
@@ -918,8 +932,8 @@ impl<'r> Planner<'r> {
         }
     }
 
-    fn process_field(&mut self, summaries: &[Option<&FileSummary>], id: FnRef) {
-        let Some(summary) = summaries[id.0 as usize] else {
+    fn process_field(&mut self, id: FnRef) {
+        let Some(summary) = self.summaries[id.0 as usize].clone() else {
             return;
         };
         let file = &self.files[id.0 as usize];
@@ -939,13 +953,7 @@ impl<'r> Planner<'r> {
     /// callee directly, of the crates depending on it) that name it.
     /// Bounded: a crate follows at most `CT_NAMES_PER_CRATE` names, through
     /// path calls only.
-    fn ct_need(
-        &mut self,
-        summaries: &[Option<&FileSummary>],
-        krate: u32,
-        name: String,
-        cross: bool,
-    ) {
+    fn ct_need(&mut self, krate: u32, name: String, cross: bool) {
         if self.ct_base.contains(&name) {
             // Files naming it are parsed from the start.
             return;
@@ -982,7 +990,7 @@ impl<'r> Planner<'r> {
             }
             // Parsed functions of that crate calling it reach it too.
             let mut reached = Vec::new();
-            for (f, summary) in summaries.iter().enumerate() {
+            for (f, summary) in self.summaries.iter().enumerate() {
                 if self.files[f].krate != k || !self.absorbed[f] {
                     continue;
                 }

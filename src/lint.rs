@@ -648,119 +648,142 @@ impl FilePass<'_> {
         };
         let mut planned: Vec<Vec<u32>> = Vec::new();
         let mut read = read;
-        let mut results: Vec<Option<Result<FileSummary, ParseFailure>>> =
+        let mut results: Vec<Option<Result<Arc<FileSummary>, ParseFailure>>> =
             (0..n).map(|_| None).collect();
-        loop {
-            let wave: Vec<usize> = match (&mut planner, &mut replay) {
-                (Some(planner), _) => planner.next_wave(),
-                (None, Some(waves)) => waves
-                    .next()
-                    .map(|w| w.into_iter().map(|i| i as usize).collect())
-                    .unwrap_or_default(),
-                (None, None) => Vec::new(),
-            };
-            if wave.is_empty() {
-                break;
-            }
-            stats.waves += 1;
-            // A unit past the files is a second, full parse of one. A
-            // replayed plan has only the files: their cached summaries are
-            // the final ones, and one parsed again is parsed in full.
-            let unit = |u: usize| match &planner {
-                Some(p) => (p.origin(u), p.elides_bodies(u)),
-                None => (u, false),
-            };
-            if let Some(p) = &planner {
-                results.resize_with(p.units(), || None);
-            }
-            let jobs: Vec<(usize, usize, Option<cache::Parsed>, Elide)> = wave
-                .iter()
-                .map(|&u| {
-                    let (i, bodies) = unit(u);
-                    let cached = if u == i { read[i].cached.take() } else { None };
-                    let elide = if !self.elides(i) {
-                        Elide::Nothing
-                    } else if bodies {
-                        Elide::ItemsAndBodies(planner.as_ref().and_then(|p| p.keep(u)))
-                    } else {
-                        Elide::Items
-                    };
-                    (u, i, cached, elide)
-                })
-                .collect();
-            // Largest first, one file per task: a large file left for the
-            // end of a wave would keep the other workers waiting.
-            let mut jobs = jobs;
-            jobs.sort_by_key(|(_, i, cached, _)| {
-                std::cmp::Reverse(if cached.is_some() { 0 } else { read[*i].len })
-            });
-            #[allow(clippy::type_complexity)]
-            let done: Vec<(
-                usize,
-                Result<FileSummary, ParseFailure>,
-                bool,
-                Option<Arc<str>>,
-            )> = jobs
-                .into_par_iter()
-                .with_max_len(1)
-                .map(|(u, i, cached, elide)| match cached {
-                    Some(parsed) => (u, parsed.into_result(), true, None),
-                    None => {
-                        let text = match &read[i].text {
-                            Ok(Some(text)) => Ok(text.clone()),
-                            _ => self.load(i).0,
-                        };
-                        let info = self.infos[self.group_of[i]];
-                        let outcome = match &text {
-                            Ok(text) => summarise(text, elide, info, self.rules),
-                            // Gone or changed since it was first read.
-                            Err(failure) => Err(failure.clone()),
-                        };
-                        (u, outcome, false, text.ok())
+        // Parsing streams: what the plan needs is handed to the pool as soon
+        // as it is known, and each parsed file is taken in by the planner
+        // while the others are still being parsed, so no core waits for a
+        // round's last file or for the planner. A stored plan is replayed
+        // all at once (its cached summaries are final).
+        let (sender, receiver) = std::sync::mpsc::channel::<Parsed>();
+        let mut in_flight = 0usize;
+        // Units parsed for their names wait until the pool runs low: by then
+        // the plan knows more of the names they are needed for, and each
+        // name it learns later is another parse.
+        let mut held: Vec<usize> = Vec::new();
+        let low = rayon::current_num_threads();
+        rayon::in_place_scope(|scope| {
+            loop {
+                let mut wave: Vec<usize> = match (&mut planner, &mut replay) {
+                    (Some(planner), _) => planner.next_wave(),
+                    (None, Some(waves)) => waves.by_ref().flatten().map(|i| i as usize).collect(),
+                    (None, None) => Vec::new(),
+                };
+                if let Some(p) = &planner {
+                    let (now, later): (Vec<usize>, Vec<usize>) =
+                        wave.into_iter().partition(|&u| !p.elides_bodies(u));
+                    held.extend(later);
+                    wave = now;
+                    if in_flight + wave.len() <= low {
+                        wave.append(&mut held);
                     }
-                })
-                .collect();
-            for (i, outcome, from_cache, text) in done {
-                let file = unit(i).0;
-                if let Some(text) = text {
-                    read[file].text = Ok(Some(text));
                 }
-                let bytes = read[file].len;
-                if i >= n {
-                    stats.reparsed += 1;
-                    stats.reparsed_bytes += bytes;
-                } else if from_cache {
-                    stats.cached += 1;
-                    stats.cached_bytes += bytes;
-                } else {
-                    stats.parsed += 1;
-                    stats.parsed_bytes += bytes;
+                if !wave.is_empty() {
+                    stats.waves += 1;
+                    if let Some(p) = &mut planner {
+                        p.dispatch(&wave);
+                        results.resize_with(p.units(), || None);
+                        planned.push(wave.iter().filter(|&&u| u < n).map(|&u| u as u32).collect());
+                    }
+                    let mut jobs: Vec<Job> = wave
+                        .iter()
+                        .map(|&u| {
+                            // A unit past the files is a second parse of one.
+                            // A replayed plan has only the files: their cached
+                            // summaries are the final ones, and one parsed
+                            // again is parsed in full.
+                            let (i, bodies) = match &planner {
+                                Some(p) => (p.origin(u), p.elides_bodies(u)),
+                                None => (u, false),
+                            };
+                            let cached = if u == i { read[i].cached.take() } else { None };
+                            let elide = if !self.elides(i) {
+                                Elide::Nothing
+                            } else if bodies {
+                                Elide::ItemsAndBodies(planner.as_ref().and_then(|p| p.keep(u)))
+                            } else {
+                                Elide::Items
+                            };
+                            let text = match &read[i].text {
+                                Ok(Some(text)) => Some(text.clone()),
+                                _ => None,
+                            };
+                            Job {
+                                unit: u,
+                                file: i,
+                                len: read[i].len,
+                                cached,
+                                elide,
+                                text,
+                            }
+                        })
+                        .collect();
+                    // Largest first: a large file left for last would keep
+                    // the other workers waiting.
+                    jobs.sort_by_key(|job| {
+                        std::cmp::Reverse(if job.cached.is_some() { 0 } else { job.len })
+                    });
+                    in_flight += jobs.len();
+                    for job in jobs.into_iter().rev() {
+                        let sender = sender.clone();
+                        // Spawned tasks run last-in first-out on the thread
+                        // that spawns them: pushed smallest first.
+                        scope.spawn(move |_| {
+                            // The receiver outlives the scope.
+                            let _ = sender.send(self.parse_job(job));
+                        });
+                    }
                 }
-                results[i] = Some(outcome);
+                if in_flight == 0 {
+                    break;
+                }
+                // Wait for parsed files, parsing meanwhile.
+                let mut batch = Vec::new();
+                while batch.is_empty() {
+                    batch.extend(receiver.try_iter());
+                    // Nothing parsed and nothing to parse here: the
+                    // others are on their last files.
+                    if batch.is_empty()
+                        && rayon::yield_now() != Some(rayon::Yield::Executed)
+                        && let Ok(done) =
+                            receiver.recv_timeout(std::time::Duration::from_micros(200))
+                    {
+                        batch.push(done);
+                    }
+                }
+                in_flight -= batch.len();
+                let mut absorbed = Vec::with_capacity(batch.len());
+                for done in batch {
+                    let file = done.file;
+                    if let Some(text) = done.text {
+                        read[file].text = Ok(Some(text));
+                    }
+                    let bytes = read[file].len;
+                    if done.unit >= n {
+                        stats.reparsed += 1;
+                        stats.reparsed_bytes += bytes;
+                    } else if done.from_cache {
+                        stats.cached += 1;
+                        stats.cached_bytes += bytes;
+                    } else {
+                        stats.parsed += 1;
+                        stats.parsed_bytes += bytes;
+                    }
+                    let outcome = done.outcome.map(Arc::new);
+                    absorbed.push((done.unit, outcome.as_ref().ok().cloned()));
+                    results[done.unit] = Some(outcome);
+                }
+                if let Some(planner) = &mut planner {
+                    planner.absorb(absorbed);
+                }
             }
-            let Some(planner) = &mut planner else {
-                trace(&format!(
-                    "stored wave {} of {} files: {:?}",
-                    stats.waves,
-                    wave.len(),
-                    started.elapsed(),
-                ));
-                continue;
-            };
-            let view: Vec<Option<&FileSummary>> = results
-                .iter()
-                .map(|r| r.as_ref().and_then(|r| r.as_ref().ok()))
-                .collect();
-            planner.absorb(&view, &wave);
-            planned.push(wave.iter().filter(|&&u| u < n).map(|&u| u as u32).collect());
-            trace(&format!(
-                "wave {} of {} files: {:?} {}",
-                stats.waves,
-                wave.len(),
-                started.elapsed(),
-                planner.sizes()
-            ));
-        }
+        });
+        trace(&format!(
+            "parsed in {} rounds: {:?} {}",
+            stats.waves,
+            started.elapsed(),
+            planner.as_ref().map(Planner::sizes).unwrap_or_default()
+        ));
         // Each file's summary is its last unit's.
         if let Some(planner) = &planner {
             for u in n..planner.units() {
@@ -848,6 +871,9 @@ impl FilePass<'_> {
                             false => None,
                         };
                         texts.push(text);
+                        // The planner is gone: each summary has one owner.
+                        let parsed =
+                            parsed.map(|s| Arc::try_unwrap(s).unwrap_or_else(|s| (*s).clone()));
                         outcomes.push(Outcome::Parsed(parsed));
                     }
                     None => {
@@ -888,6 +914,33 @@ impl FilePass<'_> {
             cache::content_hash(body) ^ u128::from(self.elides(i))
         });
         (text, hash)
+    }
+
+    /// Parses one unit, or takes its cached summary.
+    fn parse_job(&self, job: Job) -> Parsed {
+        let (outcome, from_cache, text) = match job.cached {
+            Some(parsed) => (parsed.into_result(), true, None),
+            None => {
+                let (text, read_now) = match job.text {
+                    Some(text) => (Ok(text), false),
+                    None => (self.load(job.file).0, true),
+                };
+                let info = self.infos[self.group_of[job.file]];
+                let outcome = match &text {
+                    Ok(text) => summarise(text, job.elide, info, self.rules),
+                    // Gone or changed since it was first read.
+                    Err(failure) => Err(failure.clone()),
+                };
+                (outcome, false, text.ok().filter(|_| read_now))
+            }
+        };
+        Parsed {
+            unit: job.unit,
+            file: job.file,
+            outcome,
+            from_cache,
+            text,
+        }
     }
 
     /// Whether file `i` is parsed whatever the plan says: the run parses
@@ -948,6 +1001,27 @@ impl FilePass<'_> {
             scan_cached,
         }
     }
+}
+
+/// One unit of parsing handed to the pool.
+struct Job {
+    unit: usize,
+    file: usize,
+    len: u64,
+    cached: Option<cache::Parsed>,
+    elide: Elide,
+    /// The file's text when it was kept; read again otherwise.
+    text: Option<Arc<str>>,
+}
+
+/// What a job gives back.
+struct Parsed {
+    unit: usize,
+    file: usize,
+    outcome: Result<FileSummary, ParseFailure>,
+    from_cache: bool,
+    /// The text, when the job read it.
+    text: Option<Arc<str>>,
 }
 
 /// Parses and summarises one file's text, on a worker thread. A panic in
