@@ -97,6 +97,11 @@ pub fn nesting_depth(text: &str) -> (usize, usize) {
     let mut i = 0;
     while i < bytes.len() {
         let byte = bytes[i];
+        // Elided text is mostly spaces, which change no count.
+        if byte == b' ' {
+            i += 1;
+            continue;
+        }
         if byte == b'&' {
             sigils += 1;
             note(sigils, line, &mut max, &mut max_line);
