@@ -618,7 +618,16 @@ impl<'a> Index<'a> {
                             fix: info.fix.as_ref(),
                         };
                     }
-                    if let Some(id) = self.functions.get(format!("{path}::{name}").as_str()) {
+                    // A type the rule data describes keeps the methods the
+                    // rule data gives it: a crate's trait impl for it
+                    // elsewhere in the run (criterion's `AsyncExecutor for
+                    // tokio::runtime::Runtime`) does not shadow the inherent
+                    // method of the same name, which Rust calls first.
+                    let shadowed =
+                        self.is_rule_target(path) && self.rules.unique_method(name).is_some();
+                    if !shadowed
+                        && let Some(id) = self.functions.get(format!("{path}::{name}").as_str())
+                    {
                         return CallKind::Local(*id);
                     }
                 }
