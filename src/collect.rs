@@ -15,7 +15,8 @@ use crate::summary::{
 use crate::types::Ty;
 use proc_macro2::Span as TokenSpan;
 
-use std::collections::HashMap;
+/// Locals are looked up for every path and method call.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -278,7 +279,7 @@ impl<'a> Collector<'a> {
         let is_async = sig.asyncness.is_some();
         let span = span_of(sig.ident.span());
         let mut params = Vec::new();
-        let mut locals = HashMap::new();
+        let mut locals = HashMap::default();
         for input in &sig.inputs {
             match input {
                 syn::FnArg::Receiver(_) => {
@@ -350,7 +351,7 @@ impl<'a> Collector<'a> {
 
     fn push_locals(&mut self) {
         if let Some(state) = self.current() {
-            state.locals.push(HashMap::new());
+            state.locals.push(HashMap::default());
         }
     }
 

@@ -199,7 +199,7 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
     let loose_root = PathBuf::from(".");
     let loose =
         CrateInfo::without_manifest(&std::path::absolute(&loose_root).unwrap_or(loose_root));
-    let own: HashSet<String> = crates.values().map(|c| c.name.clone()).collect();
+    let own: crate::resolve::NameSet = crates.values().map(|c| c.name.clone()).collect();
     for info in crates.values_mut() {
         info.externs.own = own.clone();
     }

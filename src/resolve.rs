@@ -7,7 +7,11 @@
 //! `use tokio::fs;`, `fs::read` is `tokio::fs::read`.
 
 use crate::rules::RuleSet;
-use std::collections::{HashMap, HashSet};
+/// Looked up for every path segment of every file: a fast hash.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
+/// Crate names, as `ExternNames` holds them.
+pub type NameSet = HashSet<String>;
 use syn::UseTree;
 
 /// What the crate's manifest says about the names of other crates.
