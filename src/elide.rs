@@ -623,12 +623,61 @@ fn blank(text: &str, blanks: &[Blank]) -> String {
         at = b.end;
     }
     out.push_str(&text[at..]);
-    out
+    drop_blank_lines(out)
+}
+
+/// Empties the lines that are only spaces: every other line keeps its
+/// columns, and every line its number, while syn and the nesting guard no
+/// longer step over the blanked items of generated code space by space.
+fn drop_blank_lines(text: String) -> String {
+    let mut bytes = text.into_bytes();
+    let (mut write, mut line_start) = (0, 0);
+    for read in 0..bytes.len() {
+        let b = bytes[read];
+        bytes[write] = b;
+        write += 1;
+        if b == b'\n' {
+            let line = &bytes[line_start..write - 1];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.iter().all(|c| *c == b' ') && !line.is_empty() {
+                let cr = bytes[write - 2] == b'\r' && write - 1 > line_start;
+                write = line_start;
+                if cr {
+                    bytes[write] = b'\r';
+                    write += 1;
+                }
+                bytes[write] = b'\n';
+                write += 1;
+            }
+            line_start = write;
+        }
+    }
+    bytes.truncate(write);
+    // Only ASCII spaces were removed, between line breaks.
+    String::from_utf8(bytes).expect("still UTF-8")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every line is where it was, and every line with something left on
+    /// it is as long as it was (so each token keeps its column).
+    fn assert_same_positions(text: &str, out: &str) {
+        assert_eq!(out.lines().count(), text.lines().count());
+        for (line, was) in out.lines().zip(text.lines()) {
+            if !line.trim().is_empty() {
+                assert_eq!(line.chars().count(), was.chars().count(), "{line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn lines_left_blank_are_emptied() {
+        let text = "const A: u8 = 1;\r\nfn f() {}\n    \nconst B: u8 = 2;";
+        let out = elide(text, ALL).expect("constants to blank").text;
+        assert_eq!(out, "\r\nfn f() {}\n\n                ");
+    }
 
     const ALL: Keep<'static> = Keep {
         bodies: false,
@@ -652,8 +701,7 @@ mod tests {
                     fn g() { std::thread::sleep(D); }\n";
         let elided = elide(text, ALL).expect("something to blank");
         let out = elided.text;
-        assert_eq!(out.lines().count(), text.lines().count());
-        assert_eq!(out.chars().count(), text.chars().count());
+        assert_same_positions(text, &out);
         // Module-level constants and statics go whole; their names stay
         // known to collect.
         assert!(!out.contains("TABLE") && !out.contains("Lazy"));
@@ -675,7 +723,7 @@ mod tests {
         assert_eq!(elide("fn f() {}", NAMES), None);
         assert_eq!(
             elide("/// doc\nfn f() {}", NAMES).unwrap().text,
-            "       \nfn f() {}"
+            "\nfn f() {}"
         );
         assert_eq!(elide("const X: u8 = 1", NAMES), None);
         assert_eq!(elide("macro m() {} const X: u8 = 1;", NAMES), None);
@@ -723,8 +771,7 @@ mod tests {
         )
         .expect("items to blank");
         let out = &elided.text;
-        assert_eq!(out.lines().count(), text.lines().count());
-        assert_eq!(out.chars().count(), text.chars().count());
+        assert_same_positions(text, out);
         assert!(out.starts_with("#![allow(dead_code)]\nuse std::fs;\n"));
         assert!(out.contains("pub struct Wanted { f: u8, g: Field }"));
         // What a kept item names is kept too (the plan would ask next).
