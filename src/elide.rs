@@ -607,54 +607,79 @@ impl<'t> Reader<'t> {
 }
 
 /// `text` with each range's characters turned into spaces, line breaks
-/// kept, and a `0` first where asked.
+/// kept, and a `0` first where asked. A line that blanking leaves only
+/// spaces is emptied: every other line keeps its columns and every line its
+/// number, while syn and the nesting guard no longer step over the blanked
+/// items of generated code space by space. (A line blanking did not touch
+/// stays as it is: it may be inside a string literal.)
 fn blank(text: &str, blanks: &[Blank]) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut out = Line::new(text.len());
     let mut at = 0;
     for b in blanks {
-        out.push_str(&text[at..b.start]);
+        out.original(&text[at..b.start]);
         for (n, c) in text[b.start..b.end].chars().enumerate() {
-            out.push(match c {
-                '\n' | '\r' => c,
-                _ if n == 0 && b.zero => '0',
-                _ => ' ',
-            });
+            match c {
+                '\n' => out.end_line(),
+                '\r' => out.push(b'\r'),
+                _ if n == 0 && b.zero => out.push(b'0'),
+                _ => {
+                    out.push(b' ');
+                    out.touched = true;
+                }
+            }
         }
         at = b.end;
     }
-    out.push_str(&text[at..]);
-    drop_blank_lines(out)
+    out.original(&text[at..]);
+    // Only ASCII spaces were removed, between line breaks.
+    String::from_utf8(out.bytes).expect("still UTF-8")
 }
 
-/// Empties the lines that are only spaces: every other line keeps its
-/// columns, and every line its number, while syn and the nesting guard no
-/// longer step over the blanked items of generated code space by space.
-fn drop_blank_lines(text: String) -> String {
-    let mut bytes = text.into_bytes();
-    let (mut write, mut line_start) = (0, 0);
-    for read in 0..bytes.len() {
-        let b = bytes[read];
-        bytes[write] = b;
-        write += 1;
-        if b == b'\n' {
-            let line = &bytes[line_start..write - 1];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.iter().all(|c| *c == b' ') && !line.is_empty() {
-                let cr = bytes[write - 2] == b'\r' && write - 1 > line_start;
-                write = line_start;
-                if cr {
-                    bytes[write] = b'\r';
-                    write += 1;
-                }
-                bytes[write] = b'\n';
-                write += 1;
-            }
-            line_start = write;
+/// The output of `blank`, with the state of its current line.
+struct Line {
+    bytes: Vec<u8>,
+    start: usize,
+    touched: bool,
+}
+
+impl Line {
+    fn new(capacity: usize) -> Line {
+        Line {
+            bytes: Vec::with_capacity(capacity),
+            start: 0,
+            touched: false,
         }
     }
-    bytes.truncate(write);
-    // Only ASCII spaces were removed, between line breaks.
-    String::from_utf8(bytes).expect("still UTF-8")
+
+    fn push(&mut self, b: u8) {
+        self.bytes.push(b);
+    }
+
+    /// Text as written, which may end lines.
+    fn original(&mut self, text: &str) {
+        let mut rest = text;
+        while let Some(at) = rest.find('\n') {
+            self.bytes.extend_from_slice(&rest.as_bytes()[..at]);
+            self.end_line();
+            rest = &rest[at + 1..];
+        }
+        self.bytes.extend_from_slice(rest.as_bytes());
+    }
+
+    fn end_line(&mut self) {
+        let line = &self.bytes[self.start..];
+        let cr = line.last() == Some(&b'\r');
+        let content = if cr { &line[..line.len() - 1] } else { line };
+        if self.touched && content.iter().all(|c| *c == b' ') {
+            self.bytes.truncate(self.start);
+            if cr {
+                self.bytes.push(b'\r');
+            }
+        }
+        self.bytes.push(b'\n');
+        self.start = self.bytes.len();
+        self.touched = false;
+    }
 }
 
 #[cfg(test)]
@@ -674,9 +699,14 @@ mod tests {
 
     #[test]
     fn lines_left_blank_are_emptied() {
-        let text = "const A: u8 = 1;\r\nfn f() {}\n    \nconst B: u8 = 2;";
+        let text = "const A: u8 = 1;\r\nfn f() {}\n    \n  const B: u8 = 2;\n\
+                    fn g() { let s = \"a\n    \nb\"; }\nconst C: u8 = 3;";
         let out = elide(text, ALL).expect("constants to blank").text;
-        assert_eq!(out, "\r\nfn f() {}\n\n                ");
+        // Untouched lines stay as they are, a string's blank line too.
+        assert_eq!(
+            out,
+            "\r\nfn f() {}\n    \n\nfn g() { let s = \"a\n    \nb\"; }\n                "
+        );
     }
 
     const ALL: Keep<'static> = Keep {
