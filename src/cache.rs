@@ -318,8 +318,8 @@ impl CrateCache {
     }
 }
 
-/// Which files a run parsed, wave by wave (indices into the run's files),
-/// kept beside the per-crate caches. The planner's choice depends only on
+/// Which files a run parsed, batch by batch as it handed them out (indices
+/// into the run's files), kept beside the per-crate caches. The planner's choice depends only on
 /// what `plan_key` hashes, so a run with the same key takes the same files
 /// without planning again. One file per run shape (`shape`: the crate
 /// folders of the run), so an editor's repeated runs overwrite one plan.

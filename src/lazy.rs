@@ -62,7 +62,8 @@ pub struct PlanFile {
 
 type FnRef = (u32, u32);
 
-/// Decides, wave after wave, which files to parse.
+/// Decides which files to parse (and which to parse again), as the
+/// summaries of those already parsed come in.
 pub struct Planner<'r> {
     rules: &'r RuleSet,
     crates: Vec<PlanCrate>,
@@ -311,7 +312,7 @@ impl<'r> Planner<'r> {
 
     /// Parses `file` again for the names a run needs of it now: a name
     /// parse left out has come to be needed. Generated bindings are
-    /// needed name by name, wave after wave (a struct, then its fields'
+    /// needed name by name, one after another (a struct, then its fields'
     /// types, then their aliases), so a file may be parsed for names a few
     /// times, each cheap, before it is parsed whole.
     fn request_names(&mut self, file: usize) {

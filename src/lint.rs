@@ -62,8 +62,9 @@ pub struct Stats {
     /// Files parsed in this run, and their bytes.
     pub parsed: usize,
     pub parsed_bytes: u64,
-    /// Files parsed a second time, in full, because a function whose body
-    /// was blanked at first is needed; and their bytes.
+    /// Parses beyond each file's first: a file parsed for names is parsed
+    /// again when a name it left out or a function whose body it blanked
+    /// turns out to be needed; and their bytes.
     pub reparsed: usize,
     pub reparsed_bytes: u64,
     /// Files whose summary came from the cache.
@@ -71,7 +72,7 @@ pub struct Stats {
     pub cached_bytes: u64,
     /// Files whose light scan came from the cache.
     pub scans_cached: usize,
-    /// Rounds of parsing the plan took.
+    /// Batches of parsing the plan handed out.
     pub waves: usize,
     /// Wall time of each phase: reading and scanning, planning and
     /// parsing, writing the cache, and the crate-wide analysis.
@@ -458,7 +459,7 @@ pub fn rule_enabled(rule: &str, options: &Options, rules: &RuleSet) -> bool {
 }
 
 /// The per-file pass of a run: read every file, take what the cache holds,
-/// scan the rest, then parse in waves what the plan (`lazy`) needs, and
+/// scan the rest, then parse, streamed, what the plan (`lazy`) needs, and
 /// write the cache back.
 struct FilePass<'a> {
     inputs: &'a [FileInput],
@@ -606,7 +607,7 @@ impl FilePass<'_> {
         trace(&format!("read {:?}", started.elapsed()));
         let started = std::time::Instant::now();
         // The plan depends only on what this key hashes: with a stored plan
-        // of the same key, its waves are replayed without planning.
+        // of the same key, what it parsed is parsed again without planning.
         let plan_id = self.cache_dir.map(|dir| {
             let mut shape = cache::KeyHasher::new();
             let mut key = cache::KeyHasher::new();
