@@ -26,7 +26,8 @@ use crate::rules::RuleSet;
 use crate::summary::FileSummary;
 use bincode::Options as _;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+/// Keyed by path, looked up once per file of a run.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};

@@ -4,7 +4,10 @@
 //! paths of its summary into crate paths.
 
 use crate::summary::ModDecl;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+/// Keyed by path, looked up once per file and `mod` item.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 use std::path::{Path, PathBuf};
 
 /// Where a file sits: its module path, and the path `crate::` means in it.
@@ -27,7 +30,7 @@ pub fn module_paths(
     files: &[(PathBuf, &[ModDecl])],
 ) -> HashMap<PathBuf, Placement> {
     let decls: HashMap<&Path, &[ModDecl]> = files.iter().map(|(p, d)| (p.as_path(), *d)).collect();
-    let mut assigned: HashMap<PathBuf, Placement> = HashMap::new();
+    let mut assigned: HashMap<PathBuf, Placement> = HashMap::default();
     let mut queue: VecDeque<(PathBuf, String, bool, String)> = VecDeque::new();
     let mut ordered: Vec<&PathBuf> = roots.iter().collect();
     // The library first: a file reached from both the library and a binary

@@ -8,7 +8,11 @@
 use crate::model::Severity;
 use crate::types::{Ty, is_valid_path};
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+/// Looked up for every call and every path segment of a run.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -220,6 +224,9 @@ pub struct RuleSet {
     functions: HashMap<String, CalleeInfo>,
     /// `(type path, method name)`.
     methods: HashMap<(String, String), CalleeInfo>,
+    /// The types `methods` has entries for: most lookups miss, and a miss
+    /// here builds no key.
+    method_types: HashSet<String>,
     /// Types whose `for` iteration blocks.
     iterate: HashMap<String, Blocking>,
     unique_methods: HashMap<String, Blocking>,
@@ -435,6 +442,7 @@ impl RuleSet {
                     needs_blocking_io: entry.blocking_io_element,
                     fix: entry.fix.clone(),
                 };
+                self.method_types.insert(entry.ty.clone());
                 if self
                     .methods
                     .insert((entry.ty.clone(), name.clone()), info)
@@ -514,6 +522,9 @@ impl RuleSet {
     }
 
     pub fn method(&self, ty: &str, name: &str) -> Option<&CalleeInfo> {
+        if !self.method_types.contains(ty) {
+            return None;
+        }
         self.methods.get(&(ty.to_string(), name.to_string()))
     }
 
@@ -543,8 +554,7 @@ impl RuleSet {
         ["read", "read_exact", "read_to_end", "write", "write_all"]
             .iter()
             .any(|name| {
-                self.methods
-                    .get(&(ty.to_string(), name.to_string()))
+                self.method(ty, name)
                     .is_some_and(|info| info.blocking.is_some())
             })
     }
@@ -571,6 +581,7 @@ impl RuleSet {
                 .next()
                 .is_some_and(|s| s.starts_with(char::is_uppercase))
         {
+            self.method_types.insert(owner.to_string());
             let entry = self
                 .methods
                 .entry((owner.to_string(), name.to_string()))
