@@ -730,8 +730,23 @@ impl FilePass<'_> {
                         // Spawned tasks run last-in first-out on the thread
                         // that spawns them: pushed smallest first.
                         scope.spawn(move |_| {
+                            let (unit, file) = (job.unit, job.file);
+                            // A panic outside `summarise`'s own guard still
+                            // answers: the run never waits for a file that
+                            // will not come.
+                            let parsed =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    self.parse_job(job)
+                                }))
+                                .unwrap_or_else(|panic| Parsed {
+                                    unit,
+                                    file,
+                                    outcome: Err(internal_error(panic)),
+                                    from_cache: false,
+                                    text: None,
+                                });
                             // The receiver outlives the scope.
-                            let _ = sender.send(self.parse_job(job));
+                            let _ = sender.send(parsed);
                         });
                     }
                 }
@@ -1071,24 +1086,27 @@ fn summarise(
         Ok(summary) => summary,
         Err(panic) => {
             proc_macro2::extra::invalidate_current_thread_spans();
-            let detail = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(ParseFailure {
-                rule: IO_ERROR,
-                span: Span {
-                    line: 1,
-                    column: 1,
-                    end_line: 1,
-                    end_column: 1,
-                },
-                message: format!(
-                    "internal error while analysing this file ({detail}); please report it"
-                ),
-            })
+            Err(internal_error(panic))
         }
+    }
+}
+
+/// The finding for a file whose analysis panicked.
+fn internal_error(panic: Box<dyn std::any::Any + Send>) -> ParseFailure {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    ParseFailure {
+        rule: IO_ERROR,
+        span: Span {
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+        },
+        message: format!("internal error while analysing this file ({detail}); please report it"),
     }
 }
 
