@@ -232,8 +232,14 @@ fn process_cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// One measured row of the table.
-fn row(step: &str, threads: usize, run: &Run, bytes: u64, findings: Option<usize>, status: &str) {
+/// A count for the table, `?` when unknown.
+fn count(n: Option<usize>) -> String {
+    n.map_or("?".into(), |n| n.to_string())
+}
+
+/// One measured row of the table; `findings` as shown (`?`: unknown, `-`:
+/// not a linter).
+fn row(step: &str, threads: usize, run: &Run, bytes: u64, findings: &str, status: &str) {
     println!(
         "{:<22} {:>7} {:>8.2} {:>8} {:>8.1} {:>9} {:>9}  {status}",
         step,
@@ -243,7 +249,7 @@ fn row(step: &str, threads: usize, run: &Run, bytes: u64, findings: Option<usize
         mb_per_s(bytes, run.seconds),
         run.peak_bytes
             .map_or("?".into(), |b| format!("{:.0}", mib(b))),
-        findings.map_or("?".into(), |n| n.to_string()),
+        findings,
     );
 }
 
@@ -360,7 +366,7 @@ fn main() {
         } else {
             run.status.clone()
         };
-        row("blocklint", threads, &run, bytes, findings, &status);
+        row("blocklint", threads, &run, bytes, &count(findings), &status);
         lint_secs.push((!run.timed_out && findings.is_some()).then_some(run.seconds));
         peaks.push(run.peak_bytes);
         if let Some(rules) = serde_json::from_slice::<serde_json::Value>(&run.stdout)
@@ -408,7 +414,7 @@ fn main() {
                 threads,
                 &run,
                 bytes,
-                findings,
+                &count(findings),
                 &run.status,
             );
         }
@@ -431,18 +437,7 @@ fn main() {
                         .map(|_| measure(&rg, &rg_args, &cwd, None, args.timeout))
                         .collect(),
                 );
-                println!(
-                    "{:<22} {:>7} {:>8.2} {:>8} {:>8.1} {:>9} {:>9}  {}",
-                    "ripgrep `async`",
-                    threads,
-                    run.seconds,
-                    run.cpu_seconds.map_or("?".into(), |c| format!("{c:.2}")),
-                    mb_per_s(bytes, run.seconds),
-                    run.peak_bytes
-                        .map_or("?".into(), |b| format!("{:.0}", mib(b))),
-                    "-",
-                    run.status
-                );
+                row("ripgrep `async`", threads, &run, bytes, "-", &run.status);
             }
             None => println!("{:<22} {:>7}  not installed", "ripgrep:", threads),
         }

@@ -106,17 +106,7 @@ fn push_file(found: &mut Discovered, path: &Path) {
 
 fn io_error(path: &Path, message: String) -> Finding {
     let display = path.strip_prefix("./").unwrap_or(path).to_path_buf();
-    Finding::file_error(
-        IO_ERROR,
-        display,
-        Span {
-            line: 1,
-            column: 1,
-            end_line: 1,
-            end_column: 1,
-        },
-        message,
-    )
+    Finding::file_error(IO_ERROR, display, Span::FILE_START, message)
 }
 
 /// `.gitignore` and `.ignore` matchers per folder, loaded on first use.

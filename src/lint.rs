@@ -1100,12 +1100,7 @@ fn internal_error(panic: Box<dyn std::any::Any + Send>) -> ParseFailure {
         .unwrap_or_default();
     ParseFailure {
         rule: IO_ERROR,
-        span: Span {
-            line: 1,
-            column: 1,
-            end_line: 1,
-            end_column: 1,
-        },
+        span: Span::FILE_START,
         message: format!("internal error while analysing this file ({detail}); please report it"),
     }
 }

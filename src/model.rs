@@ -46,6 +46,16 @@ pub struct Span {
     pub end_column: usize,
 }
 
+impl Span {
+    /// Where a finding about a whole file points: its first character.
+    pub const FILE_START: Span = Span {
+        line: 1,
+        column: 1,
+        end_line: 1,
+        end_column: 1,
+    };
+}
+
 /// One step of a transitive chain: `function` calls the next step (or the
 /// blocking callee, for the last step) at `path:line:column`.
 #[derive(Debug, Clone, PartialEq, Eq)]

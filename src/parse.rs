@@ -28,12 +28,7 @@ pub struct ParseFailure {
 pub fn read_source(path: &Path) -> Result<String, ParseFailure> {
     let bytes = std::fs::read(path).map_err(|e| ParseFailure {
         rule: IO_ERROR,
-        span: Span {
-            line: 1,
-            column: 1,
-            end_line: 1,
-            end_column: 1,
-        },
+        span: Span::FILE_START,
         message: format!("cannot read {}: {e}", path.display()),
     })?;
     decode(bytes)
