@@ -95,6 +95,9 @@ pub struct Planner<'r> {
     method_needs: HashSet<(u32, String, String)>,
     /// Module paths whose glob-importing files were needed.
     glob_modules: HashSet<String>,
+    /// Paths needed so far, with the crate naming them: needing one again
+    /// changes nothing (what it marks and asks for only grows).
+    paths_done: HashSet<(u32, String)>,
     /// Parsed `use` aliases by crate and bound name: their targets.
     aliases: HashMap<(u32, String), Vec<String>>,
     /// `(struct name, field)` -> methods called on that field, and the
@@ -192,6 +195,7 @@ impl<'r> Planner<'r> {
             item_searched: HashSet::default(),
             method_needs: HashSet::default(),
             glob_modules: HashSet::default(),
+            paths_done: HashSet::default(),
             aliases: HashMap::default(),
             field_methods: HashMap::default(),
             fields_by_name: HashMap::default(),
@@ -527,7 +531,7 @@ impl<'r> Planner<'r> {
     fn settle(&mut self) {
         loop {
             if let Some((path, origin)) = self.path_queue.pop() {
-                self.need_path(&path, origin);
+                self.need_path(path, origin);
                 continue;
             }
             if let Some((id, level)) = self.fn_queue.pop() {
@@ -562,8 +566,18 @@ impl<'r> Planner<'r> {
     /// follows `use` aliases and glob imports along it. So every name along
     /// the path is needed in the crate it names, and so are the glob
     /// imports of the modules on the way.
-    fn need_path(&mut self, path: &str, origin: u32) {
-        if path.is_empty() || path.starts_with('$') || self.rule_path(path) {
+    fn need_path(&mut self, path: String, origin: u32) {
+        if path.is_empty() || path.starts_with('$') {
+            return;
+        }
+        let key = (origin, path);
+        if self.paths_done.contains(&key) {
+            return;
+        }
+        let path = key.1.clone();
+        self.paths_done.insert(key);
+        let path = path.as_str();
+        if self.rule_path(path) {
             return;
         }
         let segments: Vec<&str> = path.split("::").collect();

@@ -663,6 +663,7 @@ impl FilePass<'_> {
         // name it learns later is another parse.
         let mut held: Vec<usize> = Vec::new();
         let low = rayon::current_num_threads();
+        let mut planning = std::time::Duration::ZERO;
         rayon::in_place_scope(|scope| {
             loop {
                 let mut wave: Vec<usize> = match (&mut planner, &mut replay) {
@@ -790,12 +791,14 @@ impl FilePass<'_> {
                     results[done.unit] = Some(outcome);
                 }
                 if let Some(planner) = &mut planner {
+                    let started = std::time::Instant::now();
                     planner.absorb(absorbed);
+                    planning += started.elapsed();
                 }
             }
         });
         trace(&format!(
-            "parsed in {} rounds: {:?} {}",
+            "parsed in {} batches: {:?} (planning {planning:?}) {}",
             stats.waves,
             started.elapsed(),
             planner.as_ref().map(Planner::sizes).unwrap_or_default()
