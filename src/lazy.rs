@@ -604,8 +604,9 @@ impl<'r> Planner<'r> {
         for cut in prefixes(path) {
             let prefix = &path[..cut];
             let next = path[cut + 2..].split("::").next().unwrap_or("");
-            let key = format!("{prefix}::{next}");
-            if self.glob_modules.contains(&key) {
+            // `prefix::next`
+            let key = &path[..cut + 2 + next.len()];
+            if self.glob_modules.contains(key) {
                 continue;
             }
             let Some(files) = self.modules.get(prefix) else {
@@ -633,7 +634,7 @@ impl<'r> Planner<'r> {
                         })
                 })
                 .collect();
-            self.glob_modules.insert(key);
+            self.glob_modules.insert(key.to_string());
             for f in hits {
                 let full = self.files[f]
                     .index
