@@ -617,16 +617,19 @@ fn blank(text: &str, blanks: &[Blank]) -> String {
     let mut at = 0;
     for b in blanks {
         out.original(&text[at..b.start]);
-        for (n, c) in text[b.start..b.end].chars().enumerate() {
-            match c {
-                '\n' => out.end_line(),
-                '\r' => out.push(b'\r'),
-                _ if n == 0 && b.zero => out.push(b'0'),
-                _ => {
-                    out.push(b' ');
-                    out.touched = true;
-                }
-            }
+        let mut range = &text.as_bytes()[b.start..b.end];
+        if b.zero && !range.is_empty() && !matches!(range[0], b'\n' | b'\r') {
+            out.push(b'0');
+            let width = text[b.start..].chars().next().map_or(1, char::len_utf8);
+            range = &range[width..];
+        }
+        let mut lines = range.split(|c| *c == b'\n');
+        if let Some(first) = lines.next() {
+            out.spaces(first);
+        }
+        for line in lines {
+            out.end_line();
+            out.spaces(line);
         }
         at = b.end;
     }
@@ -653,6 +656,30 @@ impl Line {
 
     fn push(&mut self, b: u8) {
         self.bytes.push(b);
+    }
+
+    /// A space for each character of `line` (no line break in it), its
+    /// carriage returns kept.
+    fn spaces(&mut self, line: &[u8]) {
+        if line.is_empty() {
+            return;
+        }
+        if line.is_ascii() && !line.contains(&b'\r') {
+            self.bytes.resize(self.bytes.len() + line.len(), b' ');
+            self.touched = true;
+            return;
+        }
+        for &b in line {
+            match b {
+                b'\r' => self.bytes.push(b'\r'),
+                // A UTF-8 continuation byte: its character has its space.
+                _ if b & 0xc0 == 0x80 => {}
+                _ => {
+                    self.bytes.push(b' ');
+                    self.touched = true;
+                }
+            }
+        }
     }
 
     /// Text as written, which may end lines.
@@ -717,6 +744,18 @@ mod tests {
         bodies: true,
         names: None,
     };
+
+    #[test]
+    fn blanking_counts_characters_and_keeps_carriage_returns() {
+        let text =
+            "impl X {\r\n    const S: &str = \"é\u{1F600}\r\nü\";\r\n    const T: u8 = é;\n}\n";
+        let out = elide(text, ALL).expect("initialisers to blank").text;
+        assert_same_positions(text, &out);
+        assert_eq!(
+            out,
+            "impl X {\r\n    const S: &str = 0  \r\n  ;\r\n    const T: u8 = 0;\n}\n"
+        );
+    }
 
     #[test]
     fn blanks_contents_collect_never_reads() {

@@ -166,12 +166,15 @@ pub(crate) fn lex_with_docs(
     while i < n {
         let b = bytes[i];
         match b {
-            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                let start = i;
-                while i < n && bytes[i] != b'\n' {
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                i += 1;
+                while i < n && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r') {
                     i += 1;
                 }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let start = i;
+                i = memchr::memchr(b'\n', &bytes[i..]).map_or(n, |at| i + at);
                 let third = bytes.get(start + 2).copied();
                 let doc = third == Some(b'!')
                     || (third == Some(b'/') && bytes.get(start + 3) != Some(&b'/'));
@@ -187,6 +190,14 @@ pub(crate) fn lex_with_docs(
                 let mut depth = 1;
                 i += 2;
                 while i < n && depth > 0 {
+                    // Only a `/` or a `*` can open or close a comment.
+                    match memchr::memchr2(b'/', b'*', &bytes[i..]) {
+                        Some(at) => i += at,
+                        None => {
+                            i = n;
+                            break;
+                        }
+                    }
                     if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
                         depth += 1;
                         i += 2;
@@ -334,21 +345,39 @@ pub(crate) fn lex_with_docs(
 }
 
 fn is_ident_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+    IDENT[b as usize] == 1
 }
 
 fn is_ident_continue(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+    IDENT[b as usize] != 0
 }
+
+/// Per byte: 1 starts an identifier, 2 continues one, 0 neither.
+const IDENT: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
+            1
+        } else if c.is_ascii_digit() {
+            2
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
 
 /// The end (one past the closing quote) of the string starting at `open`.
 fn quoted_end(bytes: &[u8], open: usize) -> Option<usize> {
     let mut i = open + 1;
     while i < bytes.len() {
+        i += memchr::memchr2(b'\\', b'"', &bytes[i..])?;
         match bytes[i] {
             b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
+            _ => return Some(i + 1),
         }
     }
     None
