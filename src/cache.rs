@@ -245,16 +245,18 @@ pub struct CrateCache {
 impl CrateCache {
     /// Opens the cache of the crate in `root` under `dir`; a missing or
     /// unusable cache file gives an empty cache.
+    ///
+    /// One file per crate folder: a run with another key (tool version,
+    /// rule data, configuration) finds it unusable and writes over it, so
+    /// caches of earlier versions do not pile up.
     pub fn open(dir: &Path, root: &Path, name: &str, key: u128) -> CrateCache {
-        let mut h = Xxh3::new();
-        h.update(root.as_os_str().as_encoded_bytes());
-        h.update(&key.to_le_bytes());
+        let root_hash = xxhash_rust::xxh3::xxh3_64(root.as_os_str().as_encoded_bytes());
         let safe: String = name
             .chars()
             .map(|c| if c.is_alphanumeric() { c } else { '_' })
             .take(40)
             .collect();
-        let file = dir.join(format!("{safe}-{:032x}.bin", h.digest128()));
+        let file = dir.join(format!("{safe}-{root_hash:016x}.bin"));
         let entries: HashMap<PathBuf, Entry> = std::fs::read(&file)
             .ok()
             .and_then(|bytes| decode(&bytes, key))
@@ -290,8 +292,9 @@ impl CrateCache {
     }
 
     /// Writes `entries` (every file of the crate this run saw) in place of
-    /// the cache file, unless they are what it already holds.
-    pub fn save(&self, entries: Vec<(&Path, EntryRef<'_>)>) -> std::io::Result<()> {
+    /// the cache file, unless they are what it already holds; `true` when
+    /// it wrote.
+    pub fn save(&self, entries: Vec<(&Path, EntryRef<'_>)>) -> std::io::Result<bool> {
         let unchanged = entries.len() == self.loaded.len()
             && entries.iter().all(|(path, entry)| {
                 self.loaded.get(*path).is_some_and(|(hash, summary)| {
@@ -299,7 +302,7 @@ impl CrateCache {
                 })
             });
         if unchanged {
-            return Ok(());
+            return Ok(false);
         }
         let stored = StoredRef {
             magic: MAGIC,
@@ -315,7 +318,40 @@ impl CrateCache {
             .map_err(std::io::Error::other)?;
         let dir = self.file.parent().unwrap_or(Path::new("."));
         prepare_dir(dir)?;
-        write_atomic(&self.file, &bytes)
+        write_atomic(&self.file, &bytes)?;
+        Ok(true)
+    }
+}
+
+/// Removes from the cache folder what no run reads any more: crate caches
+/// under their earlier names (`<crate>-<32 hex digits>.bin`, one per tool
+/// version and rule data, so they piled up), and temporary files a killed
+/// run left behind (older than an hour, so a run writing one now keeps
+/// it).
+pub fn prune(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let hour = std::time::Duration::from_secs(3600);
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let legacy = name
+            .strip_suffix(".bin")
+            .and_then(|stem| stem.rsplit_once('-'))
+            .is_some_and(|(_, hash)| {
+                hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+            });
+        let stale_temp = name.contains(".tmp-")
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > hour);
+        if legacy || stale_temp {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 

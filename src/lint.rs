@@ -840,6 +840,7 @@ impl FilePass<'_> {
 
         // Back to the cache: every file this run read, with what is known
         // of it (a summary from an earlier run stays while the text does).
+        let wrote = std::sync::atomic::AtomicBool::new(false);
         caches
             .par_iter()
             .enumerate()
@@ -868,8 +869,17 @@ impl FilePass<'_> {
                     })
                     .collect();
                 // A cache that cannot be written only costs the next run time.
-                let _ = c.save(entries);
+                if c.save(entries).unwrap_or(false) {
+                    wrote.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
             });
+        // Only a run that wrote tidies up: an unchanged run (the editor's)
+        // does not list the folder.
+        if wrote.into_inner()
+            && let Some(dir) = self.cache_dir
+        {
+            cache::prune(dir);
+        }
 
         stats
             .phases

@@ -216,3 +216,41 @@ fn a_stored_plan_is_replayed_and_a_damaged_one_is_ignored() {
         findings(&pure)
     );
 }
+
+#[test]
+fn caches_of_other_versions_and_settings_do_not_pile_up() {
+    let s = Scratch::new("pile");
+    let dir = s.0.join(DEFAULT_DIR);
+    std::fs::create_dir_all(&dir).unwrap();
+    // Left by an earlier version (one file per tool version and rule
+    // data), a run killed while writing, and a run writing right now.
+    let legacy = dir.join("shop-0123456789abcdef0123456789abcdef.bin");
+    std::fs::write(&legacy, b"BLKC old").unwrap();
+    let killed = dir.join("shop-0123456789abcdef.tmp-1-2");
+    std::fs::write(&killed, b"half").unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&killed)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    let writing = dir.join("shop-0123456789abcdef.tmp-3-4");
+    std::fs::write(&writing, b"half").unwrap();
+
+    let first = blocklint(&s.0, &[]);
+    assert!(!findings(&first).is_empty());
+    assert_eq!(s.cache_files(Path::new(DEFAULT_DIR)).len(), 1);
+    assert!(!legacy.exists() && !killed.exists(), "left behind");
+    assert!(writing.exists(), "a fresh temporary file is another run's");
+
+    // Other settings make the cache unusable: it is written over, not
+    // beside.
+    s.write(
+        "blocklint.toml",
+        "[[extend-blocking]]\npath = \"legacy_sdk::fetch\"\nrule = \"blocking-net\"\n",
+    );
+    let second = blocklint(&s.0, &[]);
+    assert_eq!(findings(&second), findings(&first));
+    assert_eq!(s.cache_files(Path::new(DEFAULT_DIR)).len(), 1);
+}
