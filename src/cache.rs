@@ -365,30 +365,31 @@ struct StoredPlan {
     magic: [u8; 4],
     format: u32,
     key: u128,
-    waves: Vec<Vec<u32>>,
+    batches: Vec<Vec<u32>>,
 }
 
 fn plan_file(dir: &Path, shape: u128) -> PathBuf {
     dir.join(format!("plan-{shape:032x}.plan"))
 }
 
-/// The waves stored for a run of this shape and key, if any.
+/// The batches stored for a run of this shape and key, if any.
 pub fn load_plan(dir: &Path, shape: u128, key: u128) -> Option<Vec<Vec<u32>>> {
     let bytes = std::fs::read(plan_file(dir, shape)).ok()?;
     let stored: StoredPlan = options()
         .with_limit(bytes.len() as u64 * 8 + 1024)
         .deserialize(&bytes)
         .ok()?;
-    (stored.magic == MAGIC && stored.format == FORMAT && stored.key == key).then_some(stored.waves)
+    (stored.magic == MAGIC && stored.format == FORMAT && stored.key == key)
+        .then_some(stored.batches)
 }
 
-/// Stores the waves a run planned (a failure only costs the next run time).
-pub fn save_plan(dir: &Path, shape: u128, key: u128, waves: Vec<Vec<u32>>) {
+/// Stores the batches a run planned (a failure only costs the next run time).
+pub fn save_plan(dir: &Path, shape: u128, key: u128, batches: Vec<Vec<u32>>) {
     let stored = StoredPlan {
         magic: MAGIC,
         format: FORMAT,
         key,
-        waves,
+        batches,
     };
     if let Ok(bytes) = options().serialize(&stored)
         && prepare_dir(dir).is_ok()

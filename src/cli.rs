@@ -199,7 +199,7 @@ fn print_stats(stats: &crate::lint::Stats, seconds: f64) {
         stats.reparsed,
         mb(stats.reparsed_bytes),
         stats.scans_cached,
-        stats.waves,
+        stats.batches,
     );
     let phases: Vec<String> = stats
         .phases

@@ -247,7 +247,7 @@ impl<'r> Planner<'r> {
 
     /// Units to parse next. Empty when nothing new is needed yet (the plan
     /// is complete once every unit is parsed and absorbed).
-    pub fn next_wave(&mut self) -> Vec<usize> {
+    pub fn next_batch(&mut self) -> Vec<usize> {
         std::mem::take(&mut self.pending)
     }
 
@@ -281,16 +281,15 @@ impl<'r> Planner<'r> {
 
     /// The module-level functions and types a unit parsed for its names
     /// keeps (sorted): those the plan needs so far (`elide` adds what they
-    /// name). `None`: all of them, as a unit parsed with function bodies
-    /// has (measured: its callees, asked for one by one, cost more parses
-    /// than they save). One needed later makes the file parsed again
-    /// (`register`, `need_item`).
-    pub fn keep(&self, unit: usize) -> Option<Arc<[String]>> {
-        if self.full[unit] {
-            return None;
-        }
+    /// name). One needed later makes the file parsed again (`register`,
+    /// `need_item`). A unit parsed with function bodies keeps every item
+    /// (measured: its callees, asked for one by one, cost more parses than
+    /// they save).
+    pub fn keep(&self, unit: usize) -> Arc<[String]> {
         let file = &self.files[unit];
-        let index = file.index.as_ref()?;
+        let Some(index) = file.index.as_ref() else {
+            return Arc::new([]);
+        };
         let krate = file.krate as u32;
         let mut names: Vec<String> = index
             .fns
@@ -301,7 +300,7 @@ impl<'r> Planner<'r> {
             .collect();
         names.sort_unstable();
         names.dedup();
-        Some(names.into())
+        names.into()
     }
 
     /// Parses `file` again with everything in it, once.

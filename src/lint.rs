@@ -73,7 +73,7 @@ pub struct Stats {
     /// Files whose light scan came from the cache.
     pub scans_cached: usize,
     /// Batches of parsing the plan handed out.
-    pub waves: usize,
+    pub batches: usize,
     /// Wall time of each phase: reading and scanning, planning and
     /// parsing, writing the cache, and the crate-wide analysis.
     pub phases: Vec<(&'static str, f64)>,
@@ -636,8 +636,8 @@ impl FilePass<'_> {
         });
         let stored_plan = plan_id
             .and_then(|(dir, shape, key)| cache::load_plan(dir, shape, key))
-            .filter(|waves| {
-                waves
+            .filter(|batches| {
+                batches
                     .iter()
                     .flatten()
                     .all(|&i| read.get(i as usize).is_some_and(|r| r.index.is_some()))
@@ -666,45 +666,51 @@ impl FilePass<'_> {
         let mut planning = std::time::Duration::ZERO;
         rayon::in_place_scope(|scope| {
             loop {
-                let mut wave: Vec<usize> = match (&mut planner, &mut replay) {
-                    (Some(planner), _) => planner.next_wave(),
-                    (None, Some(waves)) => waves.by_ref().flatten().map(|i| i as usize).collect(),
+                let mut batch: Vec<usize> = match (&mut planner, &mut replay) {
+                    (Some(planner), _) => planner.next_batch(),
+                    (None, Some(batches)) => {
+                        batches.by_ref().flatten().map(|i| i as usize).collect()
+                    }
                     (None, None) => Vec::new(),
                 };
                 if let Some(p) = &planner {
                     let (now, later): (Vec<usize>, Vec<usize>) =
-                        wave.into_iter().partition(|&u| !p.elides_bodies(u));
+                        batch.into_iter().partition(|&u| !p.elides_bodies(u));
                     held.extend(later);
-                    wave = now;
-                    if in_flight + wave.len() <= low {
-                        wave.append(&mut held);
+                    batch = now;
+                    if in_flight + batch.len() <= low {
+                        batch.append(&mut held);
                     }
                 }
-                if !wave.is_empty() {
-                    stats.waves += 1;
+                if !batch.is_empty() {
+                    stats.batches += 1;
                     if let Some(p) = &mut planner {
-                        p.dispatch(&wave);
+                        p.dispatch(&batch);
                         results.resize_with(p.units(), || None);
-                        planned.push(wave.iter().filter(|&&u| u < n).map(|&u| u as u32).collect());
+                        planned.push(
+                            batch
+                                .iter()
+                                .filter(|&&u| u < n)
+                                .map(|&u| u as u32)
+                                .collect(),
+                        );
                     }
-                    let mut jobs: Vec<Job> = wave
+                    let mut jobs: Vec<Job> = batch
                         .iter()
                         .map(|&u| {
                             // A unit past the files is a second parse of one.
                             // A replayed plan has only the files: their cached
                             // summaries are the final ones, and one parsed
                             // again is parsed in full.
-                            let (i, bodies) = match &planner {
-                                Some(p) => (p.origin(u), p.elides_bodies(u)),
-                                None => (u, false),
+                            let (i, names) = match &planner {
+                                Some(p) => (p.origin(u), p.elides_bodies(u).then(|| p.keep(u))),
+                                None => (u, None),
                             };
                             let cached = if u == i { read[i].cached.take() } else { None };
-                            let elide = if !self.elides(i) {
-                                Elide::Nothing
-                            } else if bodies {
-                                Elide::ItemsAndBodies(planner.as_ref().and_then(|p| p.keep(u)))
-                            } else {
-                                Elide::Items
+                            let elide = match names {
+                                _ if !self.elides(i) => Elide::Nothing,
+                                Some(names) => Elide::ItemsAndBodies(names),
+                                None => Elide::Items,
                             };
                             let text = match &read[i].text {
                                 Ok(Some(text)) => Some(text.clone()),
@@ -755,22 +761,22 @@ impl FilePass<'_> {
                     break;
                 }
                 // Wait for parsed files, parsing meanwhile.
-                let mut batch = Vec::new();
-                while batch.is_empty() {
-                    batch.extend(receiver.try_iter());
+                let mut arrived = Vec::new();
+                while arrived.is_empty() {
+                    arrived.extend(receiver.try_iter());
                     // Nothing parsed and nothing to parse here: the
                     // others are on their last files.
-                    if batch.is_empty()
+                    if arrived.is_empty()
                         && rayon::yield_now() != Some(rayon::Yield::Executed)
                         && let Ok(done) =
                             receiver.recv_timeout(std::time::Duration::from_micros(200))
                     {
-                        batch.push(done);
+                        arrived.push(done);
                     }
                 }
-                in_flight -= batch.len();
-                let mut absorbed = Vec::with_capacity(batch.len());
-                for done in batch {
+                in_flight -= arrived.len();
+                let mut absorbed = Vec::with_capacity(arrived.len());
+                for done in arrived {
                     let file = done.file;
                     if let Some(text) = done.text {
                         read[file].text = Ok(Some(text));
@@ -799,7 +805,7 @@ impl FilePass<'_> {
         });
         trace(&format!(
             "parsed in {} batches: {:?} (planning {planning:?}) {}",
-            stats.waves,
+            stats.batches,
             started.elapsed(),
             planner.as_ref().map(Planner::sizes).unwrap_or_default()
         ));
@@ -1070,7 +1076,7 @@ fn summarise(
             }),
             Elide::ItemsAndBodies(names) => Some(Keep {
                 bodies: true,
-                names: names.as_deref(),
+                names: Some(names),
             }),
         };
         let elided = keep.and_then(|keep| crate::elide::elide(text, keep));
@@ -1126,9 +1132,9 @@ enum Elide {
     Items,
     /// Those and long function bodies: for files the plan needs only for
     /// their names, types and signatures until one of their functions is
-    /// needed. With names, only those of the module-level functions and
-    /// types are kept.
-    ItemsAndBodies(Option<Arc<[String]>>),
+    /// needed. Of the module-level functions and types, only these are
+    /// kept.
+    ItemsAndBodies(Arc<[String]>),
 }
 
 fn trace(message: &str) {
