@@ -293,23 +293,32 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
     let mut targets: Vec<bool> = Vec::new();
     // Each file's module path and crate root, to rebase it with.
     let mut unrebased: Vec<(String, String)> = Vec::new();
-    for (group, info) in infos.iter().enumerate() {
-        let members: Vec<usize> = (0..inputs.len())
-            .filter(|i| group_of[*i] == group)
-            .collect();
-        let decls: Vec<(PathBuf, &[ModDecl])> = members
-            .iter()
-            .filter_map(|&i| {
-                let mods = match (&summaries[i], &light_mods[i]) {
-                    (Some(s), _) => s.mods.as_slice(),
-                    (None, Some(mods)) => mods.as_slice(),
-                    (None, None) => return None,
-                };
-                Some((inputs[i].source.absolute.clone(), mods))
+    let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); infos.len()];
+    for (i, group) in group_of.iter().enumerate() {
+        members_of[*group].push(i);
+    }
+    let trees: Vec<_> = pool.install(|| {
+        infos
+            .par_iter()
+            .zip(&members_of)
+            .map(|(info, members)| {
+                let decls: Vec<(PathBuf, &[ModDecl])> = members
+                    .iter()
+                    .filter_map(|&i| {
+                        let mods = match (&summaries[i], &light_mods[i]) {
+                            (Some(s), _) => s.mods.as_slice(),
+                            (None, Some(mods)) => mods.as_slice(),
+                            (None, None) => return None,
+                        };
+                        Some((inputs[i].source.absolute.clone(), mods))
+                    })
+                    .collect();
+                module_paths(&info.name, &info.root, &info.roots, &decls)
             })
-            .collect();
-        let modules = module_paths(&info.name, &info.root, &info.roots, &decls);
-        for &i in &members {
+            .collect()
+    });
+    for ((info, members), modules) in infos.iter().zip(&members_of).zip(trees) {
+        for &i in members {
             let Some(summary) = summaries[i].take() else {
                 continue;
             };
@@ -327,6 +336,7 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
             targets.push(inputs[i].target);
         }
     }
+    trace(&format!("module trees {:?}", analysis_started.elapsed()));
     pool.install(|| {
         analysed
             .par_iter_mut()
