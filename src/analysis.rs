@@ -279,52 +279,53 @@ impl<'a> Index<'a> {
         findings
     }
 
+    /// The maps are independent of each other, so they are built side by
+    /// side (each in file order, so the first definition of a path wins
+    /// as before); the module paths come from two of them.
     fn build(files: &'a [AnalysedFile], rules: &'a RuleSet) -> Index<'a> {
-        let mut index = Index {
-            files,
-            rules,
-            functions: HashMap::default(),
-            fields: HashMap::default(),
-            types: HashSet::default(),
-            aliases: HashMap::default(),
-            globs: HashMap::default(),
-            canonical_memo: Shared::new(),
-            modules: HashSet::default(),
-        };
-        for (file_idx, file) in files.iter().enumerate() {
-            for (fn_idx, function) in file.summary.functions.iter().enumerate() {
-                index
-                    .functions
-                    .entry(function.path.as_str())
-                    .or_insert((file_idx, fn_idx));
-            }
-            for (owner, field, ty) in &file.summary.fields {
-                index.fields.insert((owner.as_str(), field.as_str()), ty);
-            }
-            index
-                .types
-                .extend(file.summary.types.iter().map(String::as_str));
-            for u in &file.summary.uses {
-                if u.glob {
-                    index
-                        .globs
-                        .entry(u.module.as_str())
-                        .or_default()
-                        .push(u.target.as_str());
-                } else {
-                    index
-                        .aliases
-                        .insert(format!("{}::{}", u.module, u.name), u.target.as_str());
+        let functions = || {
+            let mut functions: HashMap<&'a str, FnId> = HashMap::default();
+            for (file_idx, file) in files.iter().enumerate() {
+                for (fn_idx, function) in file.summary.functions.iter().enumerate() {
+                    functions
+                        .entry(function.path.as_str())
+                        .or_insert((file_idx, fn_idx));
                 }
             }
-        }
+            functions
+        };
+        let fields_and_types = || {
+            let mut fields: HashMap<(&'a str, &'a str), &'a TyExpr> = HashMap::default();
+            let mut types: HashSet<&'a str> = HashSet::default();
+            for file in files {
+                for (owner, field, ty) in &file.summary.fields {
+                    fields.insert((owner.as_str(), field.as_str()), ty);
+                }
+                types.extend(file.summary.types.iter().map(String::as_str));
+            }
+            (fields, types)
+        };
+        let imports = || {
+            let mut aliases: HashMap<String, &'a str> = HashMap::default();
+            let mut globs: HashMap<&'a str, Vec<&'a str>> = HashMap::default();
+            for file in files {
+                for u in &file.summary.uses {
+                    if u.glob {
+                        globs
+                            .entry(u.module.as_str())
+                            .or_default()
+                            .push(u.target.as_str());
+                    } else {
+                        aliases.insert(format!("{}::{}", u.module, u.name), u.target.as_str());
+                    }
+                }
+            }
+            (aliases, globs)
+        };
+        let ((functions, (fields, types)), (aliases, globs)) =
+            rayon::join(|| rayon::join(functions, fields_and_types), imports);
         let mut modules = HashSet::default();
-        for path in index
-            .functions
-            .keys()
-            .copied()
-            .chain(index.types.iter().copied())
-        {
+        for path in functions.keys().copied().chain(types.iter().copied()) {
             let mut prefix = path;
             while let Some((parent, _)) = prefix.rsplit_once("::") {
                 if !modules.insert(parent.to_string()) {
@@ -333,8 +334,17 @@ impl<'a> Index<'a> {
                 prefix = parent;
             }
         }
-        index.modules = modules;
-        index
+        Index {
+            files,
+            rules,
+            functions,
+            fields,
+            types,
+            aliases,
+            globs,
+            canonical_memo: Shared::new(),
+            modules,
+        }
     }
 
     fn function(&self, (file, function): FnId) -> &'a FnSummary {
