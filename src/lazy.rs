@@ -100,8 +100,9 @@ pub struct Planner<'r> {
     paths_done: HashSet<(u32, String)>,
     /// Parsed `use` aliases by crate and bound name: their targets.
     aliases: HashMap<(u32, String), Vec<String>>,
-    /// `(struct name, field)` -> methods called on that field, and the
-    /// crates calling them.
+    /// `(struct name, field)` -> methods called on that field (or member
+    /// chains through its fields, `inner.try_acquire`), and the crates
+    /// calling them.
     field_methods: HashMap<(String, String), Vec<(String, u32)>>,
     fields_by_name: HashMap<(u32, String), Vec<FnRef>>,
     /// Parsed fields by struct name, in any crate.
@@ -756,14 +757,18 @@ impl<'r> Planner<'r> {
                 ty_paths(t, module, root, &mut paths);
                 for p in paths {
                     for m in methods {
-                        self.path_queue.push((format!("{p}::{m}"), krate));
+                        // `field.method`: a method of one of its fields.
+                        match m.split_once('.') {
+                            Some((field, rest)) => self.need_field_method(krate, &p, field, rest),
+                            None => self.path_queue.push((format!("{p}::{m}"), krate)),
+                        }
                     }
                     self.path_queue.push((p, krate));
                 }
             }
             _ => {
                 for m in methods {
-                    self.need_method_name(krate, m);
+                    self.need_method_name(krate, last_member(m));
                 }
             }
         }
@@ -839,7 +844,8 @@ impl<'r> Planner<'r> {
         }
     }
 
-    /// A method called on a field of a struct (`self.conn.query()`).
+    /// A method called on a field of a struct (`self.conn.query()`), or on
+    /// a field of that field (`method` is then `inner.query`).
     fn need_field_method(&mut self, krate: u32, owner: &str, field: &str, method: &str) {
         let owner_name = last_segment(owner).to_string();
         let key = (owner_name.clone(), field.to_string());
@@ -1063,7 +1069,8 @@ fn contains_word(text: &str, word: &str) -> bool {
 #[derive(Default)]
 struct Needs {
     paths: Vec<String>,
-    /// `(struct path, field, method)`.
+    /// `(struct path, field, method)`; the method may be a chain through
+    /// further fields (`inner.try_acquire`).
     field_methods: Vec<(String, String, String)>,
     method_names: Vec<String>,
 }
@@ -1080,11 +1087,25 @@ impl Needs {
                 }
                 self.paths.extend(types);
             }
-            TyExpr::Field { base, field } if matches!(**base, TyExpr::Known(Ty::Path { .. })) => {
-                if let TyExpr::Known(Ty::Path { path, .. }) = &**base {
+            TyExpr::Field { base, field } if field_root(base).is_some() => {
+                // `self.a.b.name()`: `b.name` is asked of the type of field
+                // `a` of self's type, and `name` of the type of its field
+                // `b`, as each type becomes known.
+                let mut chain = vec![field.as_str()];
+                let mut at = &**base;
+                while let TyExpr::Field { base, field } = at {
+                    chain.push(field);
+                    at = base;
+                }
+                if let Some(path) = field_root(at) {
+                    chain.reverse();
+                    let mut rest = chain[1..].join(".");
+                    if !rest.is_empty() {
+                        rest.push('.');
+                    }
+                    rest.push_str(name);
                     let owner = rebase_path(path, module, root);
-                    self.field_methods
-                        .push((owner, field.clone(), name.to_string()));
+                    self.field_methods.push((owner, chain[0].to_string(), rest));
                 }
             }
             other => {
@@ -1118,6 +1139,16 @@ impl Needs {
     }
 }
 
+/// The type path a chain of field accesses starts from, when it starts
+/// from a known type.
+fn field_root(ty: &TyExpr) -> Option<&str> {
+    match ty {
+        TyExpr::Known(Ty::Path { path, .. }) => Some(path),
+        TyExpr::Field { base, .. } => field_root(base),
+        _ => None,
+    }
+}
+
 fn ty_paths(ty: &Ty, module: &str, root: &str, out: &mut Vec<String>) {
     match ty {
         Ty::Path { path, args } => {
@@ -1133,6 +1164,11 @@ fn ty_paths(ty: &Ty, module: &str, root: &str, out: &mut Vec<String>) {
 /// Byte offsets of every `::` in `path`: the ends of its proper prefixes.
 fn prefixes(path: &str) -> impl Iterator<Item = usize> + '_ {
     path.match_indices("::").map(|(i, _)| i)
+}
+
+/// The method at the end of a member chain (`inner.try_acquire`).
+fn last_member(chain: &str) -> &str {
+    chain.rsplit('.').next().unwrap_or(chain)
 }
 
 fn last_segment(path: &str) -> &str {
