@@ -748,19 +748,22 @@ impl FilePass<'_> {
                         // that spawns them: pushed smallest first.
                         scope.spawn(move |_| {
                             let (unit, file) = (job.unit, job.file);
-                            // A panic outside `summarise`'s own guard still
-                            // answers: the run never waits for a file that
-                            // will not come.
+                            // A panic in any step of the job is this file's
+                            // error finding, and it still answers: the run
+                            // never waits for a file that will not come.
                             let parsed =
                                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                                     self.parse_job(job)
                                 }))
-                                .unwrap_or_else(|panic| Parsed {
-                                    unit,
-                                    file,
-                                    outcome: Err(internal_error(panic)),
-                                    from_cache: false,
-                                    text: None,
+                                .unwrap_or_else(|panic| {
+                                    proc_macro2::extra::invalidate_current_thread_spans();
+                                    Parsed {
+                                        unit,
+                                        file,
+                                        outcome: Err(internal_error(panic)),
+                                        from_cache: false,
+                                        text: None,
+                                    }
                                 });
                             // The receiver outlives the scope.
                             let _ = sender.send(parsed);
@@ -1069,55 +1072,47 @@ struct Parsed {
     text: Option<Arc<str>>,
 }
 
-/// Parses and summarises one file's text, on a worker thread. A panic in
-/// any step is caught and reported as an error finding for this file alone.
+/// Parses and summarises one file's text, on a worker thread. (A panic
+/// is caught around the whole job, and reported as an error finding for
+/// this file alone.)
 fn summarise(
     text: &str,
     elide: Elide,
     info: &CrateInfo,
     rules: &RuleSet,
 ) -> Result<FileSummary, ParseFailure> {
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let keep = match &elide {
-            Elide::Nothing => None,
-            Elide::Items => Some(Keep {
-                bodies: false,
-                names: None,
-            }),
-            Elide::ItemsAndBodies(names) => Some(Keep {
-                bodies: true,
-                names: Some(names),
-            }),
-        };
-        let elided = keep.and_then(|keep| crate::elide::elide(text, keep));
-        let (tree, bodies, hidden) = match elided.map(|e| (parse(&e.text), e.bodies, e.hidden)) {
-            Some((Ok(tree), bodies, hidden)) => (Ok(tree), bodies, hidden),
-            // The elided text should parse whenever the file does; if it
-            // does not, the file as written decides.
-            Some((Err(_), _, _)) | None => (parse(text), Vec::new(), Vec::new()),
-        };
-        let summary = tree.map(|file| {
-            let mut summary = collect_elided(&file, &info.externs, rules, &hidden);
-            if !bodies.is_empty() {
-                for function in &mut summary.functions {
-                    let at = (function.span.line, function.span.column);
-                    function.elided = bodies.binary_search(&at).is_ok();
-                }
+    let keep = match &elide {
+        Elide::Nothing => None,
+        Elide::Items => Some(Keep {
+            bodies: false,
+            names: None,
+        }),
+        Elide::ItemsAndBodies(names) => Some(Keep {
+            bodies: true,
+            names: Some(names),
+        }),
+    };
+    let elided = keep.and_then(|keep| crate::elide::elide(text, keep));
+    let (tree, bodies, hidden) = match elided.map(|e| (parse(&e.text), e.bodies, e.hidden)) {
+        Some((Ok(tree), bodies, hidden)) => (Ok(tree), bodies, hidden),
+        // The elided text should parse whenever the file does; if it
+        // does not, the file as written decides.
+        Some((Err(_), _, _)) | None => (parse(text), Vec::new(), Vec::new()),
+    };
+    let summary = tree.map(|file| {
+        let mut summary = collect_elided(&file, &info.externs, rules, &hidden);
+        if !bodies.is_empty() {
+            for function in &mut summary.functions {
+                let at = (function.span.line, function.span.column);
+                function.elided = bodies.binary_search(&at).is_ok();
             }
-            summary
-        });
-        // Span data for this file is no longer needed; without this each
-        // worker keeps every file's text alive (PERF-NOTES).
-        proc_macro2::extra::invalidate_current_thread_spans();
-        summary
-    }));
-    match outcome {
-        Ok(summary) => summary,
-        Err(panic) => {
-            proc_macro2::extra::invalidate_current_thread_spans();
-            Err(internal_error(panic))
         }
-    }
+        summary
+    });
+    // Span data for this file is no longer needed; without this each
+    // worker keeps every file's text alive (PERF-NOTES).
+    proc_macro2::extra::invalidate_current_thread_spans();
+    summary
 }
 
 /// The finding for a file whose analysis panicked.
