@@ -22,8 +22,7 @@ use std::hash::{BuildHasher, Hash};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
-type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
+use crate::hashing::{HashMap, HashSet};
 
 /// One file's summary, rebased to crate paths, with where it came from.
 pub struct AnalysedFile {

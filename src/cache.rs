@@ -18,6 +18,7 @@
 //! another key is ignored (and rewritten); writes go to a temporary file
 //! renamed into place, so readers never see half a file.
 
+use crate::hashing::HashMap;
 use crate::model::{IO_ERROR, SYNTAX_ERROR, Span};
 use crate::parse::ParseFailure;
 use crate::prefilter::TextIndex;
@@ -26,8 +27,6 @@ use crate::rules::RuleSet;
 use crate::summary::FileSummary;
 use bincode::Options as _;
 use serde::{Deserialize, Serialize};
-/// Keyed by path, looked up once per file of a run.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};

@@ -15,8 +15,7 @@ use crate::summary::{
 use crate::types::Ty;
 use proc_macro2::Span as TokenSpan;
 
-/// Locals are looked up for every path and method call.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+use crate::hashing::HashMap;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;

@@ -26,8 +26,7 @@ use crate::types::Ty;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+use crate::hashing::{HashMap, HashSet};
 
 /// One crate of the run, as the planner needs it.
 #[derive(Debug, Clone)]

@@ -10,6 +10,7 @@ pub mod config;
 pub mod discover;
 pub mod elide;
 pub mod fix;
+pub mod hashing;
 pub mod lazy;
 pub mod lint;
 pub mod manifest;

@@ -6,8 +6,7 @@
 use crate::summary::ModDecl;
 use std::collections::VecDeque;
 
-/// Keyed by path, looked up once per file and `mod` item.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+use crate::hashing::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Where a file sits: its module path, and the path `crate::` means in it.

@@ -6,10 +6,8 @@
 //! A call is matched by its resolved path, never by its last segment: after
 //! `use tokio::fs;`, `fs::read` is `tokio::fs::read`.
 
+use crate::hashing::{HashMap, HashSet};
 use crate::rules::RuleSet;
-/// Looked up for every path segment of every file: a fast hash.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
-type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 /// Crate names, as `ExternNames` holds them.
 pub type NameSet = HashSet<String>;
 use syn::UseTree;

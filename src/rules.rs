@@ -10,9 +10,7 @@ use crate::types::{Ty, is_valid_path};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// Looked up for every call and every path segment of a run.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
-type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
+use crate::hashing::{HashMap, HashSet};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
