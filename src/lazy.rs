@@ -1076,6 +1076,18 @@ struct Needs {
 
 impl Needs {
     fn method(&mut self, receiver: &TyExpr, name: &str, module: &str, root: &str) {
+        // `self.a.b.name()`: `b.name` is asked of the type of field `a` of
+        // self's type, and `name` of the type of its field `b`, as each
+        // type becomes known.
+        if let Some((path, fields)) = field_chain(receiver)
+            && let Some((first, rest)) = fields.split_first()
+        {
+            let mut member: String = rest.iter().map(|f| format!("{f}.")).collect();
+            member.push_str(name);
+            let owner = rebase_path(path, module, root);
+            self.field_methods.push((owner, first.to_string(), member));
+            return;
+        }
         match receiver {
             TyExpr::Unknown => {}
             TyExpr::Known(ty) => {
@@ -1085,27 +1097,6 @@ impl Needs {
                     self.paths.push(format!("{t}::{name}"));
                 }
                 self.paths.extend(types);
-            }
-            TyExpr::Field { base, field } if field_root(base).is_some() => {
-                // `self.a.b.name()`: `b.name` is asked of the type of field
-                // `a` of self's type, and `name` of the type of its field
-                // `b`, as each type becomes known.
-                let mut chain = vec![field.as_str()];
-                let mut at = &**base;
-                while let TyExpr::Field { base, field } = at {
-                    chain.push(field);
-                    at = base;
-                }
-                if let Some(path) = field_root(at) {
-                    chain.reverse();
-                    let mut rest = chain[1..].join(".");
-                    if !rest.is_empty() {
-                        rest.push('.');
-                    }
-                    rest.push_str(name);
-                    let owner = rebase_path(path, module, root);
-                    self.field_methods.push((owner, chain[0].to_string(), rest));
-                }
             }
             other => {
                 self.ty(other, module, root);
@@ -1138,12 +1129,20 @@ impl Needs {
     }
 }
 
-/// The type path a chain of field accesses starts from, when it starts
-/// from a known type.
-fn field_root(ty: &TyExpr) -> Option<&str> {
-    match ty {
-        TyExpr::Known(Ty::Path { path, .. }) => Some(path),
-        TyExpr::Field { base, .. } => field_root(base),
+/// A chain of field accesses from a value of a known type: the type's path
+/// and the fields, outermost first (`self.a.b`: `Self`, `[a, b]`).
+fn field_chain(ty: &TyExpr) -> Option<(&str, Vec<&str>)> {
+    let mut fields = Vec::new();
+    let mut at = ty;
+    while let TyExpr::Field { base, field } = at {
+        fields.push(field.as_str());
+        at = base;
+    }
+    match at {
+        TyExpr::Known(Ty::Path { path, .. }) if !fields.is_empty() => {
+            fields.reverse();
+            Some((path, fields))
+        }
         _ => None,
     }
 }
