@@ -950,6 +950,14 @@ impl<'r> Planner<'r> {
         for name in needs.method_names {
             self.need_method_name(krate, &name);
         }
+        for (crate_name, name) in needs.crate_method_names {
+            let named = self.by_name.get(&crate_name).cloned().unwrap_or_default();
+            for k in named {
+                if k as u32 != krate {
+                    self.need_method_name(k as u32, &name);
+                }
+            }
+        }
     }
 
     fn process_field(&mut self, id: FnRef) {
@@ -1072,6 +1080,9 @@ struct Needs {
     /// further fields (`inner.try_acquire`).
     field_methods: Vec<(String, String, String)>,
     method_names: Vec<String>,
+    /// `(crate name, method)`: a method on a receiver of a type the
+    /// planner cannot tell, whose expression names that crate.
+    crate_method_names: Vec<(String, String)>,
 }
 
 impl Needs {
@@ -1099,8 +1110,22 @@ impl Needs {
                 self.paths.extend(types);
             }
             other => {
+                // The receiver's type is worked out by the analysis (a
+                // function's return type, a field's): the method may be in
+                // the calling crate or in a crate the expression names.
+                let from = self.paths.len();
                 self.ty(other, module, root);
                 self.method_names.push(name.to_string());
+                let mut crates: Vec<String> = self.paths[from..]
+                    .iter()
+                    .filter_map(|p| p.split("::").next())
+                    .map(str::to_string)
+                    .collect();
+                crates.sort_unstable();
+                crates.dedup();
+                for krate in crates {
+                    self.crate_method_names.push((krate, name.to_string()));
+                }
             }
         }
     }
