@@ -551,7 +551,6 @@ impl<'a> Collector<'a> {
         &mut self,
         callee: Callee,
         span: Span,
-        text: String,
         awaited: bool,
         args: &[&Expr],
         shape: Option<CallShape>,
@@ -585,7 +584,6 @@ impl<'a> Collector<'a> {
             receiver_span: shape.receiver,
             chain_root: shape.chain_root.map(Box::new),
             can_await,
-            text,
             awaited,
             async_context: state.async_context,
             guards: state.guards.clone().into_boxed_slice(),
@@ -684,11 +682,9 @@ impl<'a> Collector<'a> {
         let candidates = self
             .resolver
             .resolve(&segments, mac.path.leading_colon.is_some());
-        let text = format!("{}!", path_text(&mac.path));
         self.record_call(
             Callee::Path(candidates),
             span_of(mac.path.span()),
-            text,
             false,
             &[],
             None,
@@ -770,7 +766,7 @@ impl<'a> Collector<'a> {
                     receiver,
                     name: "write_fmt".into(),
                 };
-                self.record_call(callee, span, format!("{name}!"), false, &[], None);
+                self.record_call(callee, span, false, &[], None);
             }
             for expr in exprs.iter() {
                 self.awaiting = awaits;
@@ -860,7 +856,6 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 {
                     let candidates = self.callee_candidates(&p.path);
                     let span = span_of(p.path.span());
-                    let text = path_text(&p.path);
                     let args: Vec<&Expr> = call.args.iter().collect();
                     let shape = CallShape {
                         call: between(expr_first(&call.func), call.paren_token.span.close()),
@@ -870,7 +865,6 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     let index = self.record_call(
                         Callee::Path(candidates),
                         span,
-                        text,
                         awaited,
                         &args,
                         Some(shape),
@@ -893,12 +887,8 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     chain_root: self.chain_root(&m.receiver),
                 };
                 let index = self.record_call(
-                    Callee::Method {
-                        receiver,
-                        name: name.clone(),
-                    },
+                    Callee::Method { receiver, name },
                     span,
-                    name,
                     awaited,
                     &args,
                     Some(shape),
@@ -935,7 +925,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 let ty = self.expr_type(&f.expr);
                 if !matches!(ty, TyExpr::Unknown) {
                     let span = span_of(f.expr.span());
-                    self.record_call(Callee::Iterate(ty), span, "for".into(), false, &[], None);
+                    self.record_call(Callee::Iterate(ty), span, false, &[], None);
                 }
                 self.push_locals();
                 self.bind_pattern(&f.pat, TyExpr::Unknown);
@@ -1254,20 +1244,6 @@ fn pattern_names(pat: &Pat, out: &mut Vec<String>) {
     Names(out).visit_pat(pat);
 }
 
-fn path_text(path: &syn::Path) -> String {
-    let mut out = String::new();
-    if path.leading_colon.is_some() {
-        out.push_str("::");
-    }
-    for (i, seg) in path.segments.iter().enumerate() {
-        if i > 0 {
-            out.push_str("::");
-        }
-        out.push_str(&seg.ident.to_string());
-    }
-    out
-}
-
 /// proc-macro2 columns are 0-based character counts; ours are 1-based.
 /// The span from `first`'s start to `last`'s end.
 fn between(first: TokenSpan, last: TokenSpan) -> Span {
@@ -1341,8 +1317,9 @@ pub fn span_of(span: proc_macro2::Span) -> Span {
 mod tests {
     use super::*;
 
-    /// `(callee text, line, in an async context, number of closure guards,
-    /// awaited)` for every call in `source`.
+    /// `(callee name, line, in an async context, number of closure guards,
+    /// awaited)` for every call in `source`; a macro is a call of its path,
+    /// named like a function.
     fn calls(source: &str) -> Vec<(String, usize, bool, usize, bool)> {
         let file: syn::File = syn::parse_str(source).unwrap();
         let rules = RuleSet::builtin().unwrap();
@@ -1352,8 +1329,16 @@ mod tests {
             .iter()
             .flat_map(|f| f.calls.iter())
             .map(|c| {
+                let name = match &c.callee {
+                    Callee::Path(candidates) => candidates
+                        .first()
+                        .map_or("", |p| p.rsplit("::").next().unwrap_or(p))
+                        .to_string(),
+                    Callee::Method { name, .. } => name.clone(),
+                    Callee::Iterate(_) => "for".to_string(),
+                };
                 (
-                    c.text.clone(),
+                    name,
                     c.span.line,
                     c.async_context.is_some(),
                     c.guards.len(),
@@ -1433,7 +1418,7 @@ mod tests {
         let at = |line: usize| {
             found
                 .iter()
-                .filter(|c| c.1 == line && !c.0.ends_with('!'))
+                .filter(|c| c.1 == line && !["println", "join", "select", "vec"].contains(&&*c.0))
                 .map(|c| (c.0.as_str(), c.4))
                 .collect::<Vec<_>>()
         };

@@ -86,8 +86,6 @@ pub struct CallSite {
     /// Whether an `.await` could be added after this call: directly in an
     /// async body, not in a plain closure or a macro argument.
     pub can_await: bool,
-    /// The source text of the callee as written (`fs::read`, `rx.recv`).
-    pub text: String,
     pub awaited: bool,
     /// Index into `FileSummary::contexts` of the innermost async context
     /// around the call, if any.
