@@ -1133,8 +1133,8 @@ impl<'a> Index<'a> {
                 function: display_name(&f.path),
                 calls,
                 path: self.files[id.0].display.clone(),
-                line: site.span.line,
-                column: site.span.column,
+                line: site.span.line as usize,
+                column: site.span.column as usize,
             });
             step = w.next;
             guard += 1;

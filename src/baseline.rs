@@ -172,12 +172,7 @@ mod tests {
             rule: "blocking-fs".into(),
             severity: Severity::Warning,
             path: "src/main.rs".into(),
-            span: Span {
-                line,
-                column: 5,
-                end_line: line,
-                end_column: 20,
-            },
+            span: Span::new(line, 5, line, 20),
             message: "blocking call".into(),
             callee: Some("std::fs::read".into()),
             context: Some(ContextLabel {

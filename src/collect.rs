@@ -1248,12 +1248,7 @@ fn pattern_names(pat: &Pat, out: &mut Vec<String>) {
 /// The span from `first`'s start to `last`'s end.
 fn between(first: TokenSpan, last: TokenSpan) -> Span {
     let (start, end) = (first.start(), last.end());
-    Span {
-        line: start.line,
-        column: start.column + 1,
-        end_line: end.line,
-        end_column: end.column + 1,
-    }
+    Span::new(start.line, start.column + 1, end.line, end.column + 1)
 }
 
 /// The first token of an expression. `Spanned::span` would print the whole
@@ -1305,12 +1300,7 @@ fn expr_last(e: &Expr) -> TokenSpan {
 
 pub fn span_of(span: proc_macro2::Span) -> Span {
     let (start, end) = (span.start(), span.end());
-    Span {
-        line: start.line,
-        column: start.column + 1,
-        end_line: end.line,
-        end_column: end.column + 1,
-    }
+    Span::new(start.line, start.column + 1, end.line, end.column + 1)
 }
 
 #[cfg(test)]
@@ -1320,7 +1310,7 @@ mod tests {
     /// `(callee name, line, in an async context, number of closure guards,
     /// awaited)` for every call in `source`; a macro is a call of its path,
     /// named like a function.
-    fn calls(source: &str) -> Vec<(String, usize, bool, usize, bool)> {
+    fn calls(source: &str) -> Vec<(String, u32, bool, usize, bool)> {
         let file: syn::File = syn::parse_str(source).unwrap();
         let rules = RuleSet::builtin().unwrap();
         let summary = collect(&file, &ExternNames::default(), &rules);
@@ -1363,7 +1353,7 @@ mod tests {
              }\n\
              fn sync() { let f = async move |x| read(); read(); }\n",
         );
-        let by_line = |line: usize| {
+        let by_line = |line: u32| {
             found
                 .iter()
                 .filter(|c| c.1 == line && c.0 == "read")
@@ -1415,7 +1405,7 @@ mod tests {
              }\n\
              macro_rules! m { () => { load() }; }\n",
         );
-        let at = |line: usize| {
+        let at = |line: u32| {
             found
                 .iter()
                 .filter(|c| c.1 == line && !["println", "join", "select", "vec"].contains(&&*c.0))

@@ -344,7 +344,9 @@ impl Settings {
             }) {
                 return false;
             }
-            if scope.skip_tests && tests.contains(&absolute, &finding.path, finding.span.line) {
+            if scope.skip_tests
+                && tests.contains(&absolute, &finding.path, finding.span.line as usize)
+            {
                 return false;
             }
             if let Some(callee) = &finding.callee

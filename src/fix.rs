@@ -293,12 +293,7 @@ mod tests {
 
     fn edit(line: usize, column: usize, end_column: usize, text: &str) -> Edit {
         Edit {
-            span: Span {
-                line,
-                column,
-                end_line: line,
-                end_column,
-            },
+            span: Span::new(line, column, line, end_column),
             pieces: vec![Piece::Text(text.into())],
         }
     }

@@ -137,7 +137,7 @@ pub struct Planner<'r> {
     full_unit: Vec<Option<usize>>,
     /// Per second-parse unit: the functions (by path and name position)
     /// that were needed, and how far, to process once it is parsed.
-    carry: HashMap<usize, HashMap<(String, usize, usize), u8>>,
+    carry: HashMap<usize, HashMap<(String, u32, u32), u8>>,
     /// Each absorbed unit's summary (`None`: not parsed, or it failed).
     summaries: Vec<Option<Arc<FileSummary>>>,
     /// `(crate, name)` -> files parsed with a function or type of that

@@ -177,12 +177,7 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
             Ok(Some(info)) => info,
             Ok(None) => CrateInfo::without_manifest(&dir),
             Err(e) => {
-                let span = Span {
-                    line: e.line,
-                    column: e.column,
-                    end_line: e.line,
-                    end_column: e.column,
-                };
+                let span = Span::new(e.line, e.column, e.line, e.column);
                 let shown = inputs
                     .iter()
                     .find(|i| i.crate_dir.as_ref() == Some(&dir))
@@ -1103,7 +1098,7 @@ fn summarise(
         let mut summary = collect_elided(&file, &info.externs, rules, &hidden);
         if !bodies.is_empty() {
             for function in &mut summary.functions {
-                let at = (function.span.line, function.span.column);
+                let at = (function.span.line as usize, function.span.column as usize);
                 function.elided = bodies.binary_search(&at).is_ok();
             }
         }

@@ -34,19 +34,31 @@ impl Severity {
     }
 }
 
-/// A place in a source file: 1-based lines, 1-based columns counted in
-/// characters (as rustc prints them), and byte offsets for renderers.
+/// A place in a source file: 1-based lines and 1-based columns counted in
+/// characters (as rustc prints them).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
 pub struct Span {
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
 }
 
 impl Span {
+    /// A span from 1-based positions. Positions are kept in 32 bits (a
+    /// large run holds millions of spans); past that they are clamped.
+    pub fn new(line: usize, column: usize, end_line: usize, end_column: usize) -> Span {
+        let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Span {
+            line: at(line),
+            column: at(column),
+            end_line: at(end_line),
+            end_column: at(end_column),
+        }
+    }
+
     /// Where a finding about a whole file points: its first character.
     pub const FILE_START: Span = Span {
         line: 1,
@@ -113,7 +125,7 @@ impl Finding {
 
     /// Ordering used by every output format, so output is stable across runs
     /// whatever the thread scheduling.
-    pub fn sort_key(&self) -> (&PathBuf, usize, usize, &str) {
+    pub fn sort_key(&self) -> (&PathBuf, u32, u32, &str) {
         (&self.path, self.span.line, self.span.column, &self.rule)
     }
 }
@@ -174,4 +186,19 @@ pub struct Fix {
     pub edits: Vec<Edit>,
     /// The span whose rewritten text is shown to the user (the whole call).
     pub preview: Span,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Span;
+
+    #[test]
+    fn positions_past_32_bits_are_clamped_not_wrapped() {
+        let far = u32::MAX as usize + 7;
+        let span = Span::new(3, far, far, 9);
+        assert_eq!(
+            (span.line, span.column, span.end_line, span.end_column),
+            (3, u32::MAX, u32::MAX, 9)
+        );
+    }
 }

@@ -58,12 +58,7 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, ParseFailure> {
                 + 1;
             Err(ParseFailure {
                 rule: IO_ERROR,
-                span: Span {
-                    line,
-                    column,
-                    end_line: line,
-                    end_column: column + 1,
-                },
+                span: Span::new(line, column, line, column + 1),
                 message: format!(
                     "file is not valid UTF-8 (byte 0x{:02x} at offset {valid}); Rust source must be UTF-8",
                     bytes[valid]
@@ -149,12 +144,7 @@ pub fn parse(text: &str) -> Result<syn::File, ParseFailure> {
     if depth > MAX_NESTING {
         return Err(ParseFailure {
             rule: SYNTAX_ERROR,
-            span: Span {
-                line,
-                column: 1,
-                end_line: line,
-                end_column: 1,
-            },
+            span: Span::new(line, 1, line, 1),
             message: format!(
                 "brackets nest {depth} levels deep here; blocklint analyses files nested up to {MAX_NESTING} levels"
             ),
@@ -166,12 +156,7 @@ pub fn parse(text: &str) -> Result<syn::File, ParseFailure> {
         let line = start.line.max(1);
         ParseFailure {
             rule: SYNTAX_ERROR,
-            span: Span {
-                line,
-                column: start.column + 1,
-                end_line: end.line.max(line),
-                end_column: end.column + 1,
-            },
+            span: Span::new(line, start.column + 1, end.line.max(line), end.column + 1),
             message: format!("cannot parse this file: {e}"),
         }
     })

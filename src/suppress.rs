@@ -47,7 +47,7 @@ pub fn apply(
         let mut suppressed = false;
         if let Some(list) = per_file.get_mut(finding.path.as_path()) {
             for (s, used) in list.iter_mut() {
-                let line = finding.span.line;
+                let line = finding.span.line as usize;
                 let covers = line >= s.covers.0 && line <= s.covers.1;
                 if covers && s.rules.iter().any(|r| r == &finding.rule || r == "all") {
                     *used = true;
@@ -85,12 +85,7 @@ pub fn apply(
                 rule: UNUSED_SUPPRESSION.into(),
                 severity: Severity::Warning,
                 path: path.to_path_buf(),
-                span: Span {
-                    line: s.line,
-                    column: s.column,
-                    end_line: s.line,
-                    end_column,
-                },
+                span: Span::new(s.line, s.column, s.line, end_column),
                 message,
                 callee: None,
                 context: None,

@@ -43,9 +43,10 @@ impl<'t> LineIndex<'t> {
     }
 
     pub fn range(&self, span: Span) -> Range<usize> {
-        let start = self.offset(span.line, span.column);
+        let (line, column) = (span.line as usize, span.column as usize);
+        let start = self.offset(line, column);
         let end = self
-            .offset(span.end_line.max(span.line), span.end_column)
+            .offset((span.end_line as usize).max(line), span.end_column as usize)
             .max(start);
         start..end
     }

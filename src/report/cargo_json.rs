@@ -107,12 +107,7 @@ fn diagnostic(
     }
     for step in &finding.via {
         let step_text = sources.get(&step.path);
-        let at = Span {
-            line: step.line,
-            column: step.column,
-            end_line: step.line,
-            end_column: step.column + 1,
-        };
+        let at = Span::new(step.line, step.column, step.line, step.column + 1);
         let file = absolute(cwd, &step.path).display().to_string();
         let spans = if step_text.is_some() {
             vec![span_json(&file, step_text, at, true, None)]
@@ -180,13 +175,15 @@ fn span_json(
     is_primary: bool,
     label: Option<String>,
 ) -> Value {
-    let line_start = span.line.max(1);
-    let line_end = span.end_line.max(line_start);
-    let column_start = span.column.max(1);
+    let (line, end_line) = (span.line as usize, span.end_line as usize);
+    let (column, end_column) = (span.column as usize, span.end_column as usize);
+    let line_start = line.max(1);
+    let line_end = end_line.max(line_start);
+    let column_start = column.max(1);
     let column_end = if line_end == line_start {
-        span.end_column.max(column_start)
+        end_column.max(column_start)
     } else {
-        span.end_column.max(1)
+        end_column.max(1)
     };
     let (byte_start, byte_end, lines) = match text {
         Some(text) => {

@@ -184,10 +184,10 @@ struct JsonFinding<'a> {
     rule: &'a str,
     severity: Severity,
     path: String,
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
     message: &'a str,
     callee: Option<&'a str>,
     context: Option<&'a str>,
@@ -205,10 +205,10 @@ struct JsonFix<'a> {
 
 #[derive(Serialize)]
 struct JsonEdit {
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
     replacement: String,
 }
 
