@@ -775,47 +775,12 @@ impl<'r> Planner<'r> {
 
     /// Files of `krate` whose scan saw `fn name` or a type named `name`.
     fn files_defining(&mut self, krate: usize, name: &str) -> Vec<usize> {
-        if self.def_files[krate].is_none() {
-            let mut map: HashMap<String, Vec<u32>> = HashMap::default();
-            for (i, f) in self.files.iter().enumerate() {
-                if f.krate != krate {
-                    continue;
-                }
-                if let Some(index) = &f.index {
-                    for name in index.fns.iter().chain(&index.types) {
-                        map.entry(name.clone()).or_default().push(i as u32);
-                    }
-                }
-            }
-            self.def_files[krate] = Some(map);
-        }
-        self.def_files[krate]
-            .as_ref()
-            .and_then(|m| m.get(name))
-            .map(|v| v.iter().map(|f| *f as usize).collect())
-            .unwrap_or_default()
+        files_naming(&mut self.def_files, &self.files, krate, name, true)
     }
 
+    /// Files of `krate` whose scan saw `fn name`.
     fn files_with_fn(&mut self, krate: usize, name: &str) -> Vec<usize> {
-        if self.fn_files[krate].is_none() {
-            let mut map: HashMap<String, Vec<u32>> = HashMap::default();
-            for (i, f) in self.files.iter().enumerate() {
-                if f.krate != krate {
-                    continue;
-                }
-                if let Some(index) = &f.index {
-                    for name in &index.fns {
-                        map.entry(name.clone()).or_default().push(i as u32);
-                    }
-                }
-            }
-            self.fn_files[krate] = Some(map);
-        }
-        self.fn_files[krate]
-            .as_ref()
-            .and_then(|m| m.get(name))
-            .map(|v| v.iter().map(|f| *f as usize).collect())
-            .unwrap_or_default()
+        files_naming(&mut self.fn_files, &self.files, krate, name, false)
     }
 
     /// A method called on a value whose type the planner cannot tell: any
@@ -1039,6 +1004,35 @@ impl<'r> Planner<'r> {
             }
         }
     }
+}
+
+/// Files of `krate` whose scan saw `fn name` (and, with `types`, a type
+/// named `name`), from a map per crate built on first use.
+fn files_naming(
+    maps: &mut [Option<HashMap<String, Vec<u32>>>],
+    files: &[PlanFile],
+    krate: usize,
+    name: &str,
+    types: bool,
+) -> Vec<usize> {
+    let map = maps[krate].get_or_insert_with(|| {
+        let mut map: HashMap<String, Vec<u32>> = HashMap::default();
+        for (i, f) in files.iter().enumerate() {
+            if f.krate != krate {
+                continue;
+            }
+            if let Some(index) = &f.index {
+                let type_names = index.types.iter().filter(|_| types);
+                for name in index.fns.iter().chain(type_names) {
+                    map.entry(name.clone()).or_default().push(i as u32);
+                }
+            }
+        }
+        map
+    });
+    map.get(name)
+        .map(|v| v.iter().map(|f| *f as usize).collect())
+        .unwrap_or_default()
 }
 
 /// Names of the current-thread-only callees of the rule data: a file
