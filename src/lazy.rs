@@ -721,16 +721,22 @@ impl<'r> Planner<'r> {
         {
             return;
         }
+        self.need_methods_named(krate, name, |ix| ix.has_impl_word(ty));
+    }
+
+    /// Methods named `name` in crate `krate`: the files whose scan saw
+    /// `fn name` in an impl that `impl_fits` accepts are parsed with their
+    /// bodies, and the functions of that name already parsed are processed.
+    fn need_methods_named(
+        &mut self,
+        krate: u32,
+        name: &str,
+        impl_fits: impl Fn(&TextIndex) -> bool,
+    ) {
         let hits: Vec<usize> = self
             .files_with_fn(krate as usize, name)
             .into_iter()
-            .filter(|f| {
-                !self.marked[*f]
-                    && self.files[*f]
-                        .index
-                        .as_ref()
-                        .is_some_and(|ix| ix.has_impl_word(ty))
-            })
+            .filter(|f| !self.marked[*f] && self.files[*f].index.as_deref().is_some_and(&impl_fits))
             .collect();
         for f in hits {
             self.mark(f, true);
@@ -789,23 +795,7 @@ impl<'r> Planner<'r> {
         if !self.name_needs.insert((origin, name.to_string())) {
             return;
         }
-        let hits: Vec<usize> = self
-            .files_with_fn(origin as usize, name)
-            .into_iter()
-            .filter(|f| {
-                !self.marked[*f]
-                    && self.files[*f]
-                        .index
-                        .as_ref()
-                        .is_some_and(|ix| !ix.impl_words.is_empty())
-            })
-            .collect();
-        for f in hits {
-            self.mark(f, true);
-        }
-        if let Some(fns) = self.fns_by_name.get(&(origin, name.to_string())) {
-            self.fn_queue.extend(fns.iter().map(|id| (*id, 2)));
-        }
+        self.need_methods_named(origin, name, |ix| !ix.impl_words.is_empty());
     }
 
     /// A method called on a field of a struct (`self.conn.query()`), or on
