@@ -415,11 +415,7 @@ impl<'r> Planner<'r> {
 
     /// Indexes a newly parsed file and queues the work its functions start.
     fn register(&mut self, file: usize, summary: &FileSummary) {
-        let (module, root) = (
-            self.files[file].module.clone(),
-            self.files[file].crate_root.clone(),
-        );
-        let krate = self.files[file].krate as u32;
+        let (module, root, krate) = self.place(file);
         let origin = self.origin[file];
         for name in &summary.hidden {
             let key = (krate, name.clone());
@@ -830,8 +826,7 @@ impl<'r> Planner<'r> {
                 if *name != field {
                     continue;
                 }
-                let f = &self.files[file as usize];
-                let (module, root) = (f.module.clone(), f.crate_root.clone());
+                let (module, root, _) = self.place(file as usize);
                 self.field_type_methods(origin, ty, std::slice::from_ref(&method), &module, &root);
             }
         }
@@ -846,12 +841,7 @@ impl<'r> Planner<'r> {
         let Some(summary) = self.summaries[id.0 as usize].clone() else {
             return;
         };
-        let file = &self.files[id.0 as usize];
-        let (module, root, krate) = (
-            file.module.clone(),
-            file.crate_root.clone(),
-            file.krate as u32,
-        );
+        let (module, root, krate) = self.place(id.0 as usize);
         let function = &summary.functions[id.1 as usize];
         if function.elided {
             self.request_full(id.0 as usize, function, level);
@@ -915,16 +905,21 @@ impl<'r> Planner<'r> {
         }
     }
 
+    /// A unit's module path, `crate::` path and crate.
+    fn place(&self, unit: usize) -> (String, String, u32) {
+        let file = &self.files[unit];
+        (
+            file.module.clone(),
+            file.crate_root.clone(),
+            file.krate as u32,
+        )
+    }
+
     fn process_field(&mut self, id: FnRef) {
         let Some(summary) = self.summaries[id.0 as usize].clone() else {
             return;
         };
-        let file = &self.files[id.0 as usize];
-        let (module, root, krate) = (
-            file.module.clone(),
-            file.crate_root.clone(),
-            file.krate as u32,
-        );
+        let (module, root, krate) = self.place(id.0 as usize);
         let mut needs = Needs::default();
         needs.ty(&summary.fields[id.1 as usize].2, &module, &root);
         self.take_needs(needs, krate);
