@@ -125,6 +125,8 @@ pub struct Planner<'r> {
     ct_queue: Vec<(u32, String, bool)>,
     /// Names per crate in `ct_names`, to bound the search.
     ct_counts: HashMap<u32, usize>,
+    /// Texts read again for that search, by file.
+    ct_texts: HashMap<usize, Option<String>>,
 
     /// Units of parsing: the run's files first, then files parsed again
     /// in full because a function whose body was blanked is needed. Each
@@ -212,6 +214,7 @@ impl<'r> Planner<'r> {
             ct_names: HashSet::default(),
             ct_queue: Vec::new(),
             ct_counts: HashMap::default(),
+            ct_texts: HashMap::default(),
             origin: (0..n).collect(),
             full: vec![false; n],
             full_unit: vec![None; n],
@@ -957,16 +960,21 @@ impl<'r> Planner<'r> {
                     continue;
                 }
                 // Rare (crates calling a current-thread-only callee
-                // through their own functions): the text is read again.
-                let text = self.files[f]
-                    .index
-                    .as_ref()
-                    .and_then(|_| crate::parse::read_source(&self.files[f].path).ok());
-                if text.is_some_and(|t| contains_word(&t, &name)) {
+                // through their own functions): the text is read again,
+                // once for all the names the crate follows.
+                let file = &self.files[f];
+                let text = self.ct_texts.entry(f).or_insert_with(|| {
+                    file.index
+                        .as_ref()
+                        .and_then(|_| crate::parse::read_source(&file.path).ok())
+                });
+                if text.as_deref().is_some_and(|t| contains_word(t, &name)) {
                     self.mark_whole(f);
                 }
             }
-            // Parsed functions of that crate calling it reach it too.
+            // Parsed functions of that crate calling it reach it too (those
+            // calling the names followed before were found then, and later
+            // ones by `register`).
             let mut reached = Vec::new();
             for (f, summary) in self.summaries.iter().enumerate() {
                 if self.files[f].krate != k || !self.absorbed[f] {
@@ -976,7 +984,13 @@ impl<'r> Planner<'r> {
                     continue;
                 };
                 for (i, function) in summary.functions.iter().enumerate() {
-                    if function.calls.iter().any(|c| self.calls_ct(k as u32, c)) {
+                    let calls_it = |c: &crate::summary::CallSite| match &c.callee {
+                        Callee::Path(candidates) => {
+                            candidates.iter().any(|p| last_segment(p) == name)
+                        }
+                        _ => false,
+                    };
+                    if function.calls.iter().any(calls_it) {
                         reached.push(((f as u32, i as u32), function.name.clone()));
                     }
                 }
@@ -1173,6 +1187,8 @@ fn last_member(chain: &str) -> &str {
     chain.rsplit('.').next().unwrap_or(chain)
 }
 
+/// The name after the last `::` (paths hold no single `:`, and a one-byte
+/// search is much quicker than a two-byte one).
 fn last_segment(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
+    path.rsplit(':').next().unwrap_or(path)
 }
