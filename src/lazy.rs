@@ -127,6 +127,9 @@ pub struct Planner<'r> {
     ct_counts: HashMap<u32, usize>,
     /// Texts read again for that search, by file.
     ct_texts: HashMap<usize, Option<String>>,
+    /// For crates that search: the parsed functions calling a path, by the
+    /// path's last name (kept up to date by `register`).
+    ct_calls: HashMap<u32, HashMap<String, Vec<FnRef>>>,
 
     /// Units of parsing: the run's files first, then files parsed again
     /// in full because a function whose body was blanked is needed. Each
@@ -215,6 +218,7 @@ impl<'r> Planner<'r> {
             ct_queue: Vec::new(),
             ct_counts: HashMap::default(),
             ct_texts: HashMap::default(),
+            ct_calls: HashMap::default(),
             origin: (0..n).collect(),
             full: vec![false; n],
             full_unit: vec![None; n],
@@ -473,6 +477,9 @@ impl<'r> Planner<'r> {
                 .entry((krate, owner))
                 .or_default()
                 .push(id);
+        }
+        if let Some(index) = self.ct_calls.get_mut(&krate) {
+            add_path_callers(index, file, summary);
         }
         for (i, function) in summary.functions.iter().enumerate() {
             let id = (file as u32, i as u32);
@@ -908,6 +915,24 @@ impl<'r> Planner<'r> {
         }
     }
 
+    /// The parsed functions of `krate` calling a path, by its last name;
+    /// built on the crate's first current-thread search.
+    fn ct_callers(&mut self, krate: u32) -> &HashMap<String, Vec<FnRef>> {
+        if !self.ct_calls.contains_key(&krate) {
+            let mut index = HashMap::default();
+            for (f, summary) in self.summaries.iter().enumerate() {
+                if self.files[f].krate as u32 != krate || !self.absorbed[f] {
+                    continue;
+                }
+                if let Some(summary) = summary {
+                    add_path_callers(&mut index, f, summary);
+                }
+            }
+            self.ct_calls.insert(krate, index);
+        }
+        &self.ct_calls[&krate]
+    }
+
     /// A unit's module path, `crate::` path and crate.
     fn place(&self, unit: usize) -> (String, String, u32) {
         let file = &self.files[unit];
@@ -974,31 +999,41 @@ impl<'r> Planner<'r> {
             }
             // Parsed functions of that crate calling it reach it too (those
             // calling the names followed before were found then, and later
-            // ones by `register`).
-            let mut reached = Vec::new();
-            for (f, summary) in self.summaries.iter().enumerate() {
-                if self.files[f].krate != k || !self.absorbed[f] {
-                    continue;
-                }
-                let Some(summary) = summary else {
-                    continue;
-                };
-                for (i, function) in summary.functions.iter().enumerate() {
-                    let calls_it = |c: &crate::summary::CallSite| match &c.callee {
-                        Callee::Path(candidates) => {
-                            candidates.iter().any(|p| last_segment(p) == name)
-                        }
-                        _ => false,
-                    };
-                    if function.calls.iter().any(calls_it) {
-                        reached.push(((f as u32, i as u32), function.name.clone()));
-                    }
-                }
-            }
+            // ones by `register`), in the order of the parsed units.
+            let mut callers = self
+                .ct_callers(k as u32)
+                .get(name.as_str())
+                .cloned()
+                .unwrap_or_default();
+            callers.sort_unstable();
+            callers.dedup();
+            let reached: Vec<(FnRef, String)> = callers
+                .into_iter()
+                .filter_map(|id| {
+                    let summary = self.summaries[id.0 as usize].as_ref()?;
+                    Some((id, summary.functions[id.1 as usize].name.clone()))
+                })
+                .collect();
             for (id, fn_name) in reached {
                 self.fn_queue.push((id, 2));
                 if !self.ct_names.contains(&(k as u32, fn_name.clone())) {
                     self.ct_queue.push((k as u32, fn_name, false));
+                }
+            }
+        }
+    }
+}
+
+/// Adds the functions of a parsed unit to a crate's callers index.
+fn add_path_callers(index: &mut HashMap<String, Vec<FnRef>>, unit: usize, summary: &FileSummary) {
+    for (i, function) in summary.functions.iter().enumerate() {
+        for call in &function.calls {
+            if let Callee::Path(candidates) = &call.callee {
+                for c in candidates {
+                    index
+                        .entry(last_segment(c).to_string())
+                        .or_default()
+                        .push((unit as u32, i as u32));
                 }
             }
         }
