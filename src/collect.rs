@@ -1299,8 +1299,7 @@ fn expr_last(e: &Expr) -> TokenSpan {
 }
 
 pub fn span_of(span: proc_macro2::Span) -> Span {
-    let (start, end) = (span.start(), span.end());
-    Span::new(start.line, start.column + 1, end.line, end.column + 1)
+    between(span, span)
 }
 
 #[cfg(test)]
