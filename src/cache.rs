@@ -32,7 +32,7 @@ use std::sync::OnceLock;
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
 /// Bumped whenever the layout of a cache file changes.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 const MAGIC: [u8; 4] = *b"BLKC";
 
 mod embedded {

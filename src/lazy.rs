@@ -301,9 +301,9 @@ impl<'r> Planner<'r> {
         let mut names: Vec<String> = index
             .fns
             .iter()
-            .chain(&index.types)
+            .chain(index.types.iter())
             .filter(|name| self.item_needs.contains(&(krate, name.to_string())))
-            .cloned()
+            .map(str::to_string)
             .collect();
         names.sort_unstable();
         names.dedup();
@@ -1058,7 +1058,7 @@ fn files_naming(
             if let Some(index) = &f.index {
                 let type_names = index.types.iter().filter(|_| types);
                 for name in index.fns.iter().chain(type_names) {
-                    map.entry(name.clone()).or_default().push(i as u32);
+                    map.entry(name.to_string()).or_default().push(i as u32);
                 }
             }
         }

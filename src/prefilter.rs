@@ -28,14 +28,14 @@ pub struct TextIndex {
     /// `parse` accepts: parse it, so the error is reported.
     pub anomaly: bool,
     /// Names after `fn`, anywhere (free functions, methods, nested ones).
-    pub fns: Vec<String>,
+    pub fns: Names,
     /// Names after `struct`, `enum`, `union`, `trait` and `type`.
-    pub types: Vec<String>,
+    pub types: Names,
     /// Identifiers between `impl` (or `trait`) and the block it opens: the
     /// self type and trait of every impl.
-    pub impl_words: Vec<String>,
+    pub impl_words: Names,
     /// Identifiers inside `use` items (what they import and bind).
-    pub use_words: Vec<String>,
+    pub use_words: Names,
     /// Some `use` item imports with `*`.
     pub glob_use: bool,
     /// `mod` items as `collect` records them.
@@ -49,19 +49,19 @@ pub struct TextIndex {
 
 impl TextIndex {
     pub fn defines(&self, name: &str) -> bool {
-        contains(&self.fns, name) || contains(&self.types, name)
+        self.fns.contains(name) || self.types.contains(name)
     }
 
     pub fn defines_fn(&self, name: &str) -> bool {
-        contains(&self.fns, name)
+        self.fns.contains(name)
     }
 
     pub fn has_impl_word(&self, name: &str) -> bool {
-        contains(&self.impl_words, name)
+        self.impl_words.contains(name)
     }
 
     pub fn binds(&self, name: &str) -> bool {
-        contains(&self.use_words, name)
+        self.use_words.contains(name)
     }
 
     /// Module paths (relative to the file's own module) of the inline
@@ -77,10 +77,77 @@ impl TextIndex {
     }
 }
 
-fn contains(sorted: &[String], name: &str) -> bool {
-    sorted
-        .binary_search_by(|probe| probe.as_str().cmp(name))
-        .is_ok()
+/// A sorted, deduplicated list of names in one allocation. The scan of
+/// every file is kept for the whole run: as a `Vec<String>` per list, the
+/// benchmark corpus's 800k names took about 80 MB (growth slack, a heap
+/// block per name) where they take about 14 MB as one text and its ends.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Names {
+    text: Box<str>,
+    /// Where each name ends in `text`; it starts where the one before ends.
+    ends: Box<[u32]>,
+}
+
+impl Names {
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Names {
+        let mut names: Vec<&str> = names.into_iter().collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut text = String::with_capacity(names.iter().map(|n| n.len()).sum());
+        let mut ends = Vec::with_capacity(names.len());
+        for name in names {
+            // A file's names are a part of its text, which `parse` keeps
+            // far below 4 GiB; past that the rest would be lost, not wrapped.
+            let Ok(end) = u32::try_from(text.len() + name.len()) else {
+                break;
+            };
+            text.push_str(name);
+            ends.push(end);
+        }
+        Names {
+            text: text.into(),
+            ends: ends.into(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            match self.get(mid).cmp(name) {
+                std::cmp::Ordering::Less => low = mid + 1,
+                std::cmp::Ordering::Greater => high = mid,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
+}
+
+/// The names a scan collects, borrowed from the text until they are kept.
+#[derive(Default)]
+struct Words<'t> {
+    fns: Vec<&'t str>,
+    types: Vec<&'t str>,
+    impl_words: Vec<&'t str>,
+    use_words: Vec<&'t str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,22 +188,17 @@ pub fn scan(text: &str) -> TextIndex {
     if !lex_ok {
         index.anomaly = true;
     }
-    let depth = Items::new(text, &tokens, &mut index).run();
+    let (depth, words) = Items::new(text, &tokens, &mut index).run();
     // `parse` refuses deep nesting by its own count, which also counts
     // brackets in block comments and character literals: well below its
     // limit, let it decide.
     if depth > crate::parse::MAX_NESTING / 8 {
         index.anomaly = true;
     }
-    for list in [
-        &mut index.fns,
-        &mut index.types,
-        &mut index.impl_words,
-        &mut index.use_words,
-    ] {
-        list.sort_unstable();
-        list.dedup();
-    }
+    index.fns = Names::new(words.fns);
+    index.types = Names::new(words.types);
+    index.impl_words = Names::new(words.impl_words);
+    index.use_words = Names::new(words.use_words);
     index
 }
 
@@ -455,10 +517,11 @@ enum Frame {
 }
 
 /// Item-level reading of the token stream.
-struct Items<'t> {
+struct Items<'t, 'i> {
     text: &'t str,
     tokens: &'t [Token],
-    index: &'t mut TextIndex,
+    index: &'i mut TextIndex,
+    words: Words<'t>,
     frames: Vec<(u8, Frame)>,
     module_names: Vec<String>,
     macro_depth: usize,
@@ -470,12 +533,13 @@ struct Items<'t> {
     in_impl: Option<usize>,
 }
 
-impl<'t> Items<'t> {
-    fn new(text: &'t str, tokens: &'t [Token], index: &'t mut TextIndex) -> Items<'t> {
+impl<'t, 'i> Items<'t, 'i> {
+    fn new(text: &'t str, tokens: &'t [Token], index: &'i mut TextIndex) -> Items<'t, 'i> {
         Items {
             text,
             tokens,
             index,
+            words: Words::default(),
             frames: Vec::new(),
             module_names: Vec::new(),
             macro_depth: 0,
@@ -501,13 +565,12 @@ impl<'t> Items<'t> {
         }
     }
 
-    fn next_ident(&self, i: usize) -> Option<String> {
-        (i < self.tokens.len() && self.tokens[i].kind == Kind::Ident)
-            .then(|| self.word(i).to_string())
+    fn next_ident(&self, i: usize) -> Option<&'t str> {
+        (i < self.tokens.len() && self.tokens[i].kind == Kind::Ident).then(|| self.word(i))
     }
 
     /// Reads every token; returns the deepest nesting seen.
-    fn run(mut self) -> usize {
+    fn run(mut self) -> (usize, Words<'t>) {
         let mut i = 0;
         let mut deepest = 0;
         while i < self.tokens.len() {
@@ -517,7 +580,7 @@ impl<'t> Items<'t> {
         if !self.frames.is_empty() {
             self.index.anomaly = true;
         }
-        deepest
+        (deepest, self.words)
     }
 
     /// Handles the token at `i`; returns the index of the next one.
@@ -594,10 +657,10 @@ impl<'t> Items<'t> {
             Kind::Ident => {
                 let word = self.word(i);
                 if self.in_use.is_some() {
-                    self.index.use_words.push(word.to_string());
+                    self.words.use_words.push(word);
                 }
                 if self.in_impl.is_some() {
-                    self.index.impl_words.push(word.to_string());
+                    self.words.impl_words.push(word);
                 }
                 match word {
                     "use" if self.in_use.is_none() => {
@@ -609,19 +672,19 @@ impl<'t> Items<'t> {
                             && self.macro_depth == 0
                             && let Some(name) = self.next_ident(i + 1)
                         {
-                            self.index.types.push(name);
+                            self.words.types.push(name);
                         }
                     }
                     // Items inside macro calls and `extern` blocks never
                     // reach a summary: `collect` skips both.
                     "fn" if self.macro_depth == 0 => {
                         if let Some(name) = self.next_ident(i + 1) {
-                            self.index.fns.push(name);
+                            self.words.fns.push(name);
                         }
                     }
                     "struct" | "enum" | "union" | "type" if self.macro_depth == 0 => {
                         if let Some(name) = self.next_ident(i + 1) {
-                            self.index.types.push(name);
+                            self.words.types.push(name);
                         }
                     }
                     "mod" => return self.module(i),
@@ -675,7 +738,7 @@ impl<'t> Items<'t> {
         if self.macro_depth == 0 {
             self.index.mods.push(ModDecl {
                 inline_parents: self.module_names.clone(),
-                name: name.clone(),
+                name: name.to_string(),
                 path_attr: self.pending_path.take(),
                 external,
             });
@@ -684,7 +747,7 @@ impl<'t> Items<'t> {
         if external {
             i + 3
         } else {
-            self.module_names.push(name);
+            self.module_names.push(name.to_string());
             self.frames.push((b'{', Frame::Module));
             i + 3
         }
@@ -795,8 +858,8 @@ mod tests {
              pub struct Config<'b> { x: &'b str }\n\
              fn load(r: &str) -> Result<(), E> { let _ = r#\"fn fake\"#; Ok(()) }\n",
         );
-        assert_eq!(index.fns, ["load", "read"]);
-        assert_eq!(index.types, ["Config"]);
+        assert_eq!(index.fns.iter().collect::<Vec<_>>(), ["load", "read"]);
+        assert_eq!(index.types.iter().collect::<Vec<_>>(), ["Config"]);
         assert!(index.glob_use && !index.has_async);
         assert!(index.binds("h") && index.binds("helper") && index.binds("Store"));
         assert!(index.has_impl_word("Reader") && index.has_impl_word("Store"));
@@ -808,10 +871,27 @@ mod tests {
              pub extern \"C\" fn exported() {}\n",
         );
         assert_eq!(
-            index.fns,
+            index.fns.iter().collect::<Vec<_>>(),
             ["exported"],
             "foreign and macro items never get a summary"
         );
+    }
+
+    #[test]
+    fn names_are_sorted_deduplicated_and_found() {
+        let names = Names::new(["read", "a", "zeta", "read", "ab", "b"]);
+        assert_eq!(
+            names.iter().collect::<Vec<_>>(),
+            ["a", "ab", "b", "read", "zeta"]
+        );
+        for name in ["a", "ab", "b", "read", "zeta"] {
+            assert!(names.contains(name), "{name}");
+        }
+        for name in ["", "aa", "r", "reads", "zz", "0"] {
+            assert!(!names.contains(name), "{name}");
+        }
+        let empty = Names::new([]);
+        assert!(empty.is_empty() && !empty.contains("") && !empty.contains("a"));
     }
 
     #[test]
