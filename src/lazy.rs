@@ -109,6 +109,14 @@ pub struct Planner<'r> {
     /// Field methods to match against fields already parsed.
     pending_field_methods: Vec<(Vec<FnRef>, String, String, u32)>,
     fns_by_name: HashMap<(u32, String), Vec<FnRef>>,
+    /// `(crate, type name)` -> methods needed of that type by path: an
+    /// alias of the name (`pub use driver::Pool`) leads to them too.
+    alias_methods: HashMap<(u32, String), Vec<String>>,
+    /// `(crate, function name)` -> methods called on what such a function
+    /// returns (`facade::connect(..).query()`): once its signature is
+    /// parsed they are methods of its return type, which may be a third
+    /// crate's.
+    return_methods: HashMap<(u32, String), Vec<String>>,
     /// 1: async-context calls processed; 2: every call.
     processed: HashMap<FnRef, u8>,
     fn_queue: Vec<(FnRef, u8)>,
@@ -207,6 +215,8 @@ impl<'r> Planner<'r> {
             fields_any: HashMap::default(),
             pending_field_methods: Vec::new(),
             fns_by_name: HashMap::default(),
+            alias_methods: HashMap::default(),
+            return_methods: HashMap::default(),
             processed: HashMap::default(),
             fn_queue: Vec::new(),
             path_queue: Vec::new(),
@@ -455,6 +465,11 @@ impl<'r> Planner<'r> {
             if self.item_needs.contains(&key) {
                 self.path_queue.push((target.clone(), krate));
             }
+            if let Some(methods) = self.alias_methods.get(&key) {
+                for m in methods {
+                    self.path_queue.push((format!("{target}::{m}"), krate));
+                }
+            }
             self.aliases.entry(key).or_default().push(target);
         }
         for (i, (owner, field, ty)) in summary.fields.iter().enumerate() {
@@ -510,6 +525,63 @@ impl<'r> Planner<'r> {
                 .entry((krate, function.name.clone()))
                 .or_default()
                 .push(id);
+            if let Some(methods) = self
+                .return_methods
+                .get(&(krate, function.name.clone()))
+                .cloned()
+            {
+                self.return_type_methods(krate, &module, &root, &function.returns, &methods);
+            }
+        }
+    }
+
+    /// Methods called on what a function returns are methods of its
+    /// return type, named in the function's module.
+    fn return_type_methods(
+        &mut self,
+        krate: u32,
+        module: &str,
+        root: &str,
+        returns: &TyExpr,
+        methods: &[String],
+    ) {
+        let mut needs = Needs::default();
+        for m in methods {
+            needs.method(returns, m, module, root);
+        }
+        self.take_needs(needs, krate);
+    }
+
+    /// The method `name` called on what functions named `function` in
+    /// `krate` return.
+    fn need_return_method(&mut self, krate: u32, function: &str, name: &str) {
+        let key = (krate, function.to_string());
+        let methods = self.return_methods.entry(key.clone()).or_default();
+        if methods.iter().any(|m| m == name) {
+            return;
+        }
+        methods.push(name.to_string());
+        for id in self.fns_by_name.get(&key).cloned().unwrap_or_default() {
+            let Some(summary) = self.summaries[id.0 as usize].clone() else {
+                continue;
+            };
+            let (module, root, _) = self.place(id.0 as usize);
+            let returns = &summary.functions[id.1 as usize].returns;
+            self.return_type_methods(krate, &module, &root, returns, &[name.to_string()]);
+        }
+    }
+
+    /// The method `name` of a type reached by a path through `krate`'s
+    /// name `ty`, which may be an alias of another crate's type.
+    fn need_alias_method(&mut self, krate: u32, ty: &str, name: &str) {
+        let key = (krate, ty.to_string());
+        let methods = self.alias_methods.entry(key.clone()).or_default();
+        if methods.iter().any(|m| m == name) {
+            return;
+        }
+        methods.push(name.to_string());
+        for target in self.aliases.get(&key).cloned().unwrap_or_default() {
+            self.path_queue.push((format!("{target}::{name}"), krate));
         }
     }
 
@@ -598,6 +670,7 @@ impl<'r> Planner<'r> {
             self.need_method(origin, &ty, &name);
             for &k in &crates {
                 self.need_method(k as u32, &ty, &name);
+                self.need_alias_method(k as u32, &ty, &name);
             }
         }
         if crates.is_empty() {
@@ -905,6 +978,13 @@ impl<'r> Planner<'r> {
         for name in needs.method_names {
             self.need_method_name(krate, &name);
         }
+        for (callee, name) in needs.return_methods {
+            let function = last_segment(&callee);
+            let first = callee.split("::").next().unwrap_or_default();
+            for k in self.by_name.get(first).cloned().unwrap_or_default() {
+                self.need_return_method(k as u32, function, &name);
+            }
+        }
         for (crate_name, name) in needs.crate_method_names {
             let named = self.by_name.get(&crate_name).cloned().unwrap_or_default();
             for k in named {
@@ -1111,6 +1191,8 @@ struct Needs {
     /// `(crate name, method)`: a method on a receiver of a type the
     /// planner cannot tell, whose expression names that crate.
     crate_method_names: Vec<(String, String)>,
+    /// `(function path, method)`: a method on what a function returns.
+    return_methods: Vec<(String, String)>,
 }
 
 impl Needs {
@@ -1140,7 +1222,14 @@ impl Needs {
             other => {
                 // The receiver's type is worked out by the analysis (a
                 // function's return type, a field's): the method may be in
-                // the calling crate or in a crate the expression names.
+                // the calling crate or in a crate the expression names, or
+                // of a type the function's signature names.
+                if let TyExpr::CallResult { candidates, .. } = other {
+                    for c in candidates {
+                        let callee = rebase_path(c, module, root);
+                        self.return_methods.push((callee, name.to_string()));
+                    }
+                }
                 let from = self.paths.len();
                 self.ty(other, module, root);
                 self.method_names.push(name.to_string());
