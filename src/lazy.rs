@@ -465,7 +465,9 @@ impl<'r> Planner<'r> {
             if self.item_needs.contains(&key) {
                 self.path_queue.push((target.clone(), krate));
             }
-            if let Some(methods) = self.alias_methods.get(&key) {
+            if let Some(methods) = self.alias_methods.get(&key)
+                && self.leaves(krate, &target, &u.name)
+            {
                 for m in methods {
                     self.path_queue.push((format!("{target}::{m}"), krate));
                 }
@@ -536,7 +538,9 @@ impl<'r> Planner<'r> {
     }
 
     /// Methods called on what a function returns are methods of its
-    /// return type, named in the function's module.
+    /// return type, named in the function's module. Those of a type of the
+    /// function's own crate are found by the name search in the crates the
+    /// call names (`crate_method_names`); only another crate's need more.
     fn return_type_methods(
         &mut self,
         krate: u32,
@@ -545,11 +549,18 @@ impl<'r> Planner<'r> {
         returns: &TyExpr,
         methods: &[String],
     ) {
-        let mut needs = Needs::default();
-        for m in methods {
-            needs.method(returns, m, module, root);
+        let TyExpr::Known(ty) = returns else {
+            return;
+        };
+        let mut types = Vec::new();
+        ty_paths(ty, module, root, &mut types);
+        types.retain(|t| !self.is_own(krate, t));
+        for t in types {
+            for m in methods {
+                self.path_queue.push((format!("{t}::{m}"), krate));
+            }
+            self.path_queue.push((t, krate));
         }
-        self.take_needs(needs, krate);
     }
 
     /// The method `name` called on what functions named `function` in
@@ -581,8 +592,22 @@ impl<'r> Planner<'r> {
         }
         methods.push(name.to_string());
         for target in self.aliases.get(&key).cloned().unwrap_or_default() {
-            self.path_queue.push((format!("{target}::{name}"), krate));
+            if self.leaves(krate, &target, ty) {
+                self.path_queue.push((format!("{target}::{name}"), krate));
+            }
         }
+    }
+
+    /// Whether an alias `ty` of `krate` names another crate's item or
+    /// another name: methods of a type of the crate under its own name are
+    /// found by `need_method` already.
+    fn leaves(&self, krate: u32, target: &str, ty: &str) -> bool {
+        last_segment(target) != ty || !self.is_own(krate, target)
+    }
+
+    /// Whether a crate path names an item of `krate`.
+    fn is_own(&self, krate: u32, path: &str) -> bool {
+        path.split("::").next() == Some(self.crates[krate as usize].name.as_str())
     }
 
     fn calls_ct_base(&self, call: &crate::summary::CallSite) -> bool {
