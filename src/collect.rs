@@ -1163,26 +1163,25 @@ fn path_attribute(attr: &syn::Attribute) -> Option<String> {
 /// `#[tokio::main]`, `#[tokio::test]` and actix's entry points, with the
 /// runtime flavour they start.
 fn runtime_flavor(attr: &syn::Attribute, externs: &ExternNames) -> Option<Flavor> {
-    let segments: Vec<String> = attr
-        .path()
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    let [krate, kind] = segments.as_slice() else {
+    // Every attribute of every function comes here; most have one segment
+    // (`inline`, `cfg`, `test`), so nothing is formatted for them.
+    let segments = &attr.path().segments;
+    if segments.len() != 2 {
         return None;
-    };
+    }
+    let krate = segments[0].ident.to_string();
+    let kind = segments[1].ident.to_string();
     let krate = externs
         .renames
-        .get(krate)
+        .get(&krate)
         .map(String::as_str)
-        .unwrap_or(krate);
-    let args = match &attr.meta {
-        syn::Meta::List(list) => list.tokens.to_string(),
-        _ => String::new(),
-    };
+        .unwrap_or(&krate);
     match (krate, kind.as_str()) {
         ("tokio", "main" | "test") => {
+            let args = match &attr.meta {
+                syn::Meta::List(list) => list.tokens.to_string(),
+                _ => String::new(),
+            };
             if args.contains("\"current_thread\"") {
                 Some(Flavor::CurrentThread)
             } else if args.contains("\"multi_thread\"") || kind == "main" {

@@ -96,8 +96,10 @@ impl Names {
         let mut text = String::with_capacity(names.iter().map(|n| n.len()).sum());
         let mut ends = Vec::with_capacity(names.len());
         for name in names {
-            // A file's names are a part of its text, which `parse` keeps
-            // far below 4 GiB; past that the rest would be lost, not wrapped.
+            // A file's names are part of its text: only a file of more than
+            // 4 GiB can get here, and its plan then lacks the last names
+            // (the file is still scanned and, when needed, parsed) rather
+            // than reading wrapped offsets.
             let Ok(end) = u32::try_from(text.len() + name.len()) else {
                 break;
             };

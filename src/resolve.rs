@@ -383,15 +383,32 @@ pub fn module_bindings(resolver: &Resolver<'_>) -> (Vec<(String, String)>, Vec<S
     let names = scope
         .names
         .iter()
-        .filter(|(name, target)| **target != format!("{module}::{name}"))
+        .filter(|(name, target)| !is_item_of(target, &module, name))
         .map(|(n, t)| (n.clone(), t.clone()))
         .collect();
     (names, scope.globs.clone())
 }
 
+/// Whether `target` is `module::name` (compared without building it).
+fn is_item_of(target: &str, module: &str, name: &str) -> bool {
+    target
+        .strip_prefix(module)
+        .and_then(|rest| rest.strip_prefix("::"))
+        == Some(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_item_of_a_module_is_its_path_and_name() {
+        assert!(is_item_of("app::net::connect", "app::net", "connect"));
+        assert!(!is_item_of("app::network::connect", "app::net", "connect"));
+        assert!(!is_item_of("app::net::connect_all", "app::net", "connect"));
+        assert!(!is_item_of("app::net", "app::net", "connect"));
+        assert!(!is_item_of("other::net::connect", "app::net", "connect"));
+    }
 
     fn resolve_in(source: &str, path: &str) -> Vec<String> {
         let file: syn::File = syn::parse_str(source).unwrap();
