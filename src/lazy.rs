@@ -567,11 +567,9 @@ impl<'r> Planner<'r> {
     /// `krate` return.
     fn need_return_method(&mut self, krate: u32, function: &str, name: &str) {
         let key = (krate, function.to_string());
-        let methods = self.return_methods.entry(key.clone()).or_default();
-        if methods.iter().any(|m| m == name) {
+        if !add_method(&mut self.return_methods, &key, name) {
             return;
         }
-        methods.push(name.to_string());
         for id in self.fns_by_name.get(&key).cloned().unwrap_or_default() {
             let Some(summary) = self.summaries[id.0 as usize].clone() else {
                 continue;
@@ -586,11 +584,9 @@ impl<'r> Planner<'r> {
     /// name `ty`, which may be an alias of another crate's type.
     fn need_alias_method(&mut self, krate: u32, ty: &str, name: &str) {
         let key = (krate, ty.to_string());
-        let methods = self.alias_methods.entry(key.clone()).or_default();
-        if methods.iter().any(|m| m == name) {
+        if !add_method(&mut self.alias_methods, &key, name) {
             return;
         }
-        methods.push(name.to_string());
         for target in self.aliases.get(&key).cloned().unwrap_or_default() {
             if self.leaves(krate, &target, ty) {
                 self.path_queue.push((format!("{target}::{name}"), krate));
@@ -1185,6 +1181,20 @@ pub fn current_thread_names(rules: &RuleSet) -> Vec<String> {
     names.sort_unstable();
     names.dedup();
     names
+}
+
+/// Adds method `name` under `key`; whether it is new there.
+fn add_method(
+    map: &mut HashMap<(u32, String), Vec<String>>,
+    key: &(u32, String),
+    name: &str,
+) -> bool {
+    let methods = map.entry(key.clone()).or_default();
+    if methods.iter().any(|m| m == name) {
+        return false;
+    }
+    methods.push(name.to_string());
+    true
 }
 
 /// Whether a file is parsed whatever the rest of the plan says: forced,
