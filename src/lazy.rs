@@ -540,7 +540,9 @@ impl<'r> Planner<'r> {
     /// Methods called on what a function returns are methods of its
     /// return type, named in the function's module. Those of a type of the
     /// function's own crate are found by the name search in the crates the
-    /// call names (`crate_method_names`); only another crate's need more.
+    /// call names (`crate_method_names`), unless the crate's name for the
+    /// type is an alias of another crate's (`use crate::Ledger`, with
+    /// `pub use driver::Ledger` at the root).
     fn return_type_methods(
         &mut self,
         krate: u32,
@@ -554,8 +556,13 @@ impl<'r> Planner<'r> {
         };
         let mut types = Vec::new();
         ty_paths(ty, module, root, &mut types);
-        types.retain(|t| !self.is_own(krate, t));
         for t in types {
+            if self.is_own(krate, &t) {
+                for m in methods {
+                    self.need_alias_method(krate, last_segment(&t), m);
+                }
+                continue;
+            }
             for m in methods {
                 self.path_queue.push((format!("{t}::{m}"), krate));
             }
