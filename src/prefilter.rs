@@ -82,10 +82,41 @@ impl TextIndex {
 /// benchmark corpus's 800k names took about 80 MB (growth slack, a heap
 /// block per name) where they take about 14 MB as one text and its ends.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredNames")]
 pub struct Names {
     text: Box<str>,
     /// Where each name ends in `text`; it starts where the one before ends.
     ends: Box<[u32]>,
+}
+
+/// `Names` as the cache holds it, checked before use: a damaged cache file
+/// must read as a miss, never as offsets that slice out of bounds.
+#[derive(Deserialize)]
+struct StoredNames {
+    text: Box<str>,
+    ends: Box<[u32]>,
+}
+
+impl TryFrom<StoredNames> for Names {
+    type Error = &'static str;
+
+    fn try_from(stored: StoredNames) -> Result<Names, Self::Error> {
+        let mut start = 0;
+        for &end in stored.ends.iter() {
+            let end = end as usize;
+            if end < start || !stored.text.is_char_boundary(end) {
+                return Err("a name list's ends are out of order or out of its text");
+            }
+            start = end;
+        }
+        if start != stored.text.len() {
+            return Err("a name list's text is longer than its names");
+        }
+        Ok(Names {
+            text: stored.text,
+            ends: stored.ends,
+        })
+    }
 }
 
 impl Names {
@@ -894,6 +925,25 @@ mod tests {
         }
         let empty = Names::new([]);
         assert!(empty.is_empty() && !empty.contains("") && !empty.contains("a"));
+    }
+
+    #[test]
+    fn damaged_stored_names_do_not_load() {
+        #[derive(Serialize)]
+        struct Raw<'a> {
+            text: &'a str,
+            ends: &'a [u32],
+        }
+        let load = |text: &str, ends: &[u32]| {
+            let bytes = bincode::serialize(&Raw { text, ends }).unwrap();
+            bincode::deserialize::<Names>(&bytes).ok()
+        };
+        let good = load("abcd", &[2, 4]).expect("a valid list loads");
+        assert_eq!(good.iter().collect::<Vec<_>>(), ["ab", "cd"]);
+        assert!(load("abcd", &[2, 9]).is_none(), "past the text");
+        assert!(load("abcd", &[3, 2, 4]).is_none(), "out of order");
+        assert!(load("abcd", &[2]).is_none(), "text left over");
+        assert!(load("é", &[1]).is_none(), "inside a character");
     }
 
     #[test]
