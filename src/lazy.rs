@@ -523,17 +523,12 @@ impl<'r> Planner<'r> {
             if needed || self.name_needs.contains(&(krate, function.name.clone())) {
                 self.fn_queue.push((id, 2));
             }
-            self.fns_by_name
-                .entry((krate, function.name.clone()))
-                .or_default()
-                .push(id);
-            if let Some(methods) = self
-                .return_methods
-                .get(&(krate, function.name.clone()))
-                .cloned()
-            {
+            // One key for both tables: this runs for every parsed function.
+            let key = (krate, function.name.clone());
+            if let Some(methods) = self.return_methods.get(&key).cloned() {
                 self.return_type_methods(krate, &module, &root, &function.returns, &methods);
             }
+            self.fns_by_name.entry(key).or_default().push(id);
         }
     }
 
