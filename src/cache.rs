@@ -26,13 +26,14 @@ use crate::resolve::ExternNames;
 use crate::rules::RuleSet;
 use crate::summary::FileSummary;
 use bincode::Options as _;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
 /// Bumped whenever the layout of a cache file changes.
-const FORMAT: u32 = 7;
+const FORMAT: u32 = 8;
 const MAGIC: [u8; 4] = *b"BLKC";
 
 mod embedded {
@@ -109,13 +110,81 @@ fn rules_key(rules: &RuleSet) -> u128 {
     h.digest128()
 }
 
-/// What the per-file pass made of one file.
+/// What the per-file pass made of one file, as stored: the scan and the
+/// parse outcome stay encoded until a run uses them, so opening a crate's
+/// cache is a copy of bytes, and the decoding happens on the worker that
+/// reads the file (or takes its summary), spread over the pool. A file
+/// whose text changed is never decoded at all.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     pub hash: u128,
-    pub index: TextIndex,
+    index: Blob,
     /// Present once the file was parsed.
-    pub summary: Option<Parsed>,
+    summary: Option<Blob>,
+}
+
+impl Entry {
+    /// The file's scan, and its parse outcome still encoded; `None` when
+    /// the stored scan does not decode (the file is then scanned again).
+    pub fn open(self) -> Option<(TextIndex, Option<EncodedParsed>)> {
+        Some((self.index.decode()?, self.summary.map(EncodedParsed)))
+    }
+}
+
+/// A stored parse outcome, decoded when the plan takes it.
+#[derive(Debug, Clone)]
+pub struct EncodedParsed(Blob);
+
+impl EncodedParsed {
+    /// `None` when the bytes do not decode: the file is parsed instead.
+    pub fn decode(&self) -> Option<Parsed> {
+        self.0.decode()
+    }
+}
+
+/// Encoded bytes inside a cache file, written as one byte string (not a
+/// sequence of numbers) so that copying them out is one `memcpy`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Blob(Vec<u8>);
+
+impl Blob {
+    fn encode<T: Serialize + ?Sized>(value: &T) -> bincode::Result<Blob> {
+        options().serialize(value).map(Blob)
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        // The limit keeps a corrupt length field from asking for memory the
+        // bytes cannot hold.
+        options()
+            .with_limit(self.0.len() as u64 * 8 + 1024)
+            .deserialize(&self.0)
+            .ok()
+    }
+}
+
+impl Serialize for Blob {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Blob {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Blob, D::Error> {
+        struct Bytes;
+        impl serde::de::Visitor<'_> for Bytes {
+            type Value = Blob;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Blob, E> {
+                Ok(Blob(v.to_vec()))
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Blob, E> {
+                Ok(Blob(v))
+            }
+        }
+        deserializer.deserialize_byte_buf(Bytes)
+    }
 }
 
 /// A parse outcome worth keeping: a summary or a syntax error.
@@ -157,8 +226,8 @@ impl Parsed {
     }
 }
 
-/// An entry to store, borrowing from the run (encoded as `Entry` is).
-#[derive(Debug, Serialize)]
+/// An entry to store, borrowing from the run (encoded into an `Entry`).
+#[derive(Debug)]
 pub struct EntryRef<'a> {
     pub hash: u128,
     pub index: &'a TextIndex,
@@ -171,16 +240,29 @@ pub struct EntryRef<'a> {
 pub enum ParsedRef<'a> {
     Summary(&'a FileSummary),
     Failed(&'a ParseFailure),
-    Kept(&'a Parsed),
+    /// Taken from the cache and not used by this run: stored as it was.
+    Encoded(&'a EncodedParsed),
 }
 
-impl<'a> ParsedRef<'a> {
-    pub fn from_parsed(parsed: &'a Parsed) -> ParsedRef<'a> {
-        ParsedRef::Kept(parsed)
+impl EntryRef<'_> {
+    /// The entry as a cache file holds it.
+    fn encode(&self) -> bincode::Result<Entry> {
+        let summary = match &self.summary {
+            None => None,
+            Some(ParsedRef::Encoded(encoded)) => Some(encoded.0.clone()),
+            Some(parsed) => Some(Blob::encode(parsed)?),
+        };
+        Ok(Entry {
+            hash: self.hash,
+            index: Blob::encode(self.index)?,
+            summary,
+        })
     }
 }
 
 impl Serialize for ParsedRef<'_> {
+    /// Encoded as `Parsed` is. (`Encoded` is never serialized: its bytes
+    /// are copied as they are.)
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         enum Shape<'b> {
@@ -193,21 +275,16 @@ impl Serialize for ParsedRef<'_> {
         }
         let shape = match self {
             ParsedRef::Summary(s) => Shape::Summary(s),
-            ParsedRef::Kept(Parsed::Summary(s)) => Shape::Summary(s),
             ParsedRef::Failed(f) => Shape::Failed {
                 syntax: f.rule == SYNTAX_ERROR,
                 span: f.span,
                 message: &f.message,
             },
-            ParsedRef::Kept(Parsed::Failed {
-                syntax,
-                span,
-                message,
-            }) => Shape::Failed {
-                syntax: *syntax,
-                span: *span,
-                message,
-            },
+            ParsedRef::Encoded(_) => {
+                return Err(serde::ser::Error::custom(
+                    "an encoded outcome is copied, not serialized",
+                ));
+            }
         };
         shape.serialize(serializer)
     }
@@ -227,7 +304,7 @@ struct StoredRef<'a> {
     magic: [u8; 4],
     format: u32,
     key: u128,
-    entries: Vec<(&'a Path, EntryRef<'a>)>,
+    entries: Vec<(&'a Path, Entry)>,
 }
 
 /// The cache of one crate: loaded at the start of a run, saved at its end.
@@ -308,9 +385,13 @@ impl CrateCache {
             format: FORMAT,
             key: self.key,
             entries: entries
-                .into_iter()
-                .map(|(path, entry)| (path.strip_prefix(&self.root).unwrap_or(path), entry))
-                .collect(),
+                .par_iter()
+                .map(|(path, entry)| {
+                    let path = path.strip_prefix(&self.root).unwrap_or(path);
+                    entry.encode().map(|entry| (path, entry))
+                })
+                .collect::<bincode::Result<_>>()
+                .map_err(std::io::Error::other)?,
         };
         let bytes = options()
             .serialize(&stored)
@@ -496,9 +577,22 @@ mod tests {
         cache
             .save(vec![(&file, entry(1, &index, &summary))])
             .unwrap();
-        let cache = CrateCache::open(&dir, &root, "my-crate", 7);
+        let mut cache = CrateCache::open(&dir, &root, "my-crate", 7);
         assert!(cache.get(&file, 1).is_some());
         assert!(cache.get(&file, 2).is_none(), "changed text");
+        // The parts decode when a run takes them.
+        let (opened, parsed) = cache.take(&file).unwrap().open().unwrap();
+        assert_eq!((opened.has_async, opened.fns.len()), (true, 1));
+        assert!(matches!(parsed.unwrap().decode(), Some(Parsed::Summary(_))));
+        // A damaged part reads as a miss, not as a wrong summary.
+        let damaged = Entry {
+            hash: 1,
+            index: Blob(vec![0xff; 3]),
+            summary: Some(Blob(vec![9, 9])),
+        };
+        assert!(damaged.clone().open().is_none());
+        assert!(EncodedParsed(damaged.summary.unwrap()).decode().is_none());
+        let cache = CrateCache::open(&dir, &root, "my-crate", 7);
         assert!(
             CrateCache::open(&dir, &root, "my-crate", 8)
                 .get(&file, 1)

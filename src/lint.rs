@@ -497,7 +497,7 @@ struct ReadFile {
     hash: u128,
     index: Option<Arc<TextIndex>>,
     /// The cached parse outcome, when the text is unchanged.
-    cached: Option<cache::Parsed>,
+    cached: Option<cache::EncodedParsed>,
     scan_cached: bool,
 }
 
@@ -521,7 +521,8 @@ impl FilePass<'_> {
                 .collect(),
             None => Vec::new(),
         };
-        // Decoding the caches and reading the texts overlap.
+        // Opening the caches (a copy of bytes; entries are decoded as the
+        // files are read) and reading the texts overlap.
         let (mut caches, texts): (Vec<Option<CrateCache>>, Vec<_>) = rayon::join(
             || {
                 self.infos
@@ -872,7 +873,7 @@ impl FilePass<'_> {
                                 Some(cache::ParsedRef::Failed(f))
                             }
                             Some(Err(_)) => None,
-                            None => r.cached.as_ref().map(cache::ParsedRef::from_parsed),
+                            None => r.cached.as_ref().map(cache::ParsedRef::Encoded),
                         };
                         let entry = cache::EntryRef {
                             hash: r.hash,
@@ -961,7 +962,8 @@ impl FilePass<'_> {
 
     /// Parses one unit, or takes its cached summary.
     fn parse_job(&self, job: Job) -> Parsed {
-        let (outcome, from_cache, text) = match job.cached {
+        // A stored outcome that does not decode is parsed again, as a miss.
+        let (outcome, from_cache, text) = match job.cached.and_then(|c| c.decode()) {
             Some(parsed) => (parsed.into_result(), true, None),
             None => {
                 let (text, read_now) = match job.text {
@@ -1020,8 +1022,11 @@ impl FilePass<'_> {
                 };
             }
         };
-        let (index, cached, scan_cached) = match entry.filter(|e| e.hash == hash) {
-            Some(entry) => (entry.index, entry.summary, true),
+        let opened = entry
+            .filter(|e| e.hash == hash)
+            .and_then(cache::Entry::open);
+        let (index, cached, scan_cached) = match opened {
+            Some((index, summary)) => (index, summary, true),
             None => {
                 let mut index = scan(&body);
                 index.mentions_ct = ct_names.iter().any(|name| body.contains(name.as_str()));
@@ -1051,7 +1056,7 @@ struct Job {
     unit: usize,
     file: usize,
     len: u64,
-    cached: Option<cache::Parsed>,
+    cached: Option<cache::EncodedParsed>,
     elide: Elide,
     /// The file's text when it was kept; read again otherwise.
     text: Option<Arc<str>>,
