@@ -146,11 +146,12 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
     if !named_files.is_empty() {
         let crate_dirs: HashSet<PathBuf> =
             inputs.iter().filter_map(|i| i.crate_dir.clone()).collect();
+        let cwd = std::env::current_dir().and_then(std::fs::canonicalize);
         for dir in crate_dirs {
             for mut source in discover(std::slice::from_ref(&dir), &|_| false).files {
                 // Shown relative to where the user stands, like the files named.
-                if let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize)
-                    && let Ok(relative) = source.absolute.strip_prefix(&cwd)
+                if let Ok(cwd) = &cwd
+                    && let Ok(relative) = source.absolute.strip_prefix(cwd)
                 {
                     source.display = relative.to_path_buf();
                 }
@@ -377,14 +378,7 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
             .filter_map(|display| {
                 let input = &inputs[*by_display.get(display)?];
                 let text = match &stdin {
-                    Some((path, text))
-                        if *path == input.source.absolute
-                            || *path
-                                == std::path::absolute(&input.source.display)
-                                    .unwrap_or_default() =>
-                    {
-                        text.to_string()
-                    }
+                    Some((path, text)) if is_stdin_file(path, &input.source) => text.to_string(),
                     _ => read_source(&input.source.absolute).ok()?,
                 };
                 Some((display.to_path_buf(), Arc::from(text)))
@@ -426,6 +420,16 @@ fn manifest_display(source: &SourcePath, dir: &Path) -> Option<PathBuf> {
         display.pop();
     }
     Some(display.join("Cargo.toml"))
+}
+
+/// Whether `source` is the file standard input stands for (`stdin_path`,
+/// made absolute). The name is compared first: making a relative path
+/// absolute asks the system for the current folder, once per file of the
+/// crate otherwise.
+fn is_stdin_file(stdin_path: &Path, source: &SourcePath) -> bool {
+    stdin_path == source.absolute
+        || (stdin_path.file_name() == source.display.file_name()
+            && std::path::absolute(&source.display).is_ok_and(|p| p == stdin_path))
 }
 
 /// Above this many files a run is a large workspace, where peak memory
@@ -943,10 +947,7 @@ impl FilePass<'_> {
         let input = &self.inputs[i];
         let override_text = self
             .stdin
-            .filter(|(p, _)| {
-                *p == input.source.absolute
-                    || *p == std::path::absolute(&input.source.display).unwrap_or_default()
-            })
+            .filter(|(p, _)| is_stdin_file(p, &input.source))
             .map(|(_, t)| t);
         let text = match override_text {
             Some(t) => Ok(Arc::<str>::from(t)),
