@@ -491,7 +491,7 @@ const SUPPRESSION_MARKER: &str = "blocklint: allow(";
 struct ReadFile {
     /// `Ok(None)`: read, but not kept, as nothing yet says the file will
     /// be parsed; it is read again if it is.
-    text: Result<Option<Arc<str>>, ParseFailure>,
+    text: Result<Option<Text>, ParseFailure>,
     /// The text's length in bytes.
     len: u64,
     /// The text names a current-thread-only callee.
@@ -918,6 +918,7 @@ impl FilePass<'_> {
                             true => text.or_else(|| self.load(i).0.ok()),
                             false => None,
                         };
+                        let text = text.map(|t| Arc::<str>::from(t.as_str()));
                         texts.push(text);
                         // The planner is gone: each summary has one owner.
                         let parsed =
@@ -943,15 +944,15 @@ impl FilePass<'_> {
     }
 
     /// Reads one file (or takes standard input for it) and hashes it.
-    fn load(&self, i: usize) -> (Result<Arc<str>, ParseFailure>, u128) {
+    fn load(&self, i: usize) -> (Result<Text, ParseFailure>, u128) {
         let input = &self.inputs[i];
         let override_text = self
             .stdin
             .filter(|(p, _)| is_stdin_file(p, &input.source))
             .map(|(_, t)| t);
         let text = match override_text {
-            Some(t) => Ok(Arc::<str>::from(t)),
-            None => read_source(&input.source.absolute).map(Arc::<str>::from),
+            Some(t) => Ok(Arc::new(t.to_string())),
+            None => read_source(&input.source.absolute).map(Arc::new),
         };
         // An entry parsed with its item contents elided holds no syntax
         // errors found there; it is kept apart from a full parse's.
@@ -1003,7 +1004,7 @@ impl FilePass<'_> {
     fn read(
         &self,
         i: usize,
-        text: Result<Arc<str>, ParseFailure>,
+        text: Result<Text, ParseFailure>,
         hash: u128,
         entry: Option<cache::Entry>,
         ct_names: &[String],
@@ -1052,6 +1053,11 @@ impl FilePass<'_> {
     }
 }
 
+/// A file's text during the per-file pass: an `Arc<String>` takes the
+/// buffer the file was read into, where an `Arc<str>` would copy every
+/// file once more (the few texts the analysis keeps are copied at the end).
+type Text = Arc<String>;
+
 /// One unit of parsing handed to the pool.
 struct Job {
     unit: usize,
@@ -1060,7 +1066,7 @@ struct Job {
     cached: Option<cache::EncodedParsed>,
     elide: Elide,
     /// The file's text when it was kept; read again otherwise.
-    text: Option<Arc<str>>,
+    text: Option<Text>,
 }
 
 /// What a job gives back.
@@ -1070,7 +1076,7 @@ struct Parsed {
     outcome: Result<FileSummary, ParseFailure>,
     from_cache: bool,
     /// The text, when the job read it.
-    text: Option<Arc<str>>,
+    text: Option<Text>,
 }
 
 /// Parses and summarises one file's text, on a worker thread. (A panic
