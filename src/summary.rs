@@ -218,7 +218,7 @@ impl FileSummary {
     /// Rewrites every file-relative path once the file's module path
     /// (`mycrate::storage`) and crate name are known.
     pub fn rebase(&mut self, module: &str, crate_name: &str) {
-        let fix = |s: &mut String| *s = rebase_path(s, module, crate_name);
+        let fix = |s: &mut String| rebase_in_place(s, module, crate_name);
         for f in &mut self.functions {
             fix(&mut f.path);
             for (_, ty) in &mut f.params {
@@ -261,7 +261,7 @@ fn rebase_ty(ty: &mut TyExpr, module: &str, crate_name: &str) {
         } => {
             candidates
                 .iter_mut()
-                .for_each(|c| *c = rebase_path(c, module, crate_name));
+                .for_each(|c| rebase_in_place(c, module, crate_name));
             if let Some(arg) = first_arg {
                 rebase_ty(arg, module, crate_name);
             }
@@ -277,13 +277,21 @@ fn rebase_ty(ty: &mut TyExpr, module: &str, crate_name: &str) {
 fn rebase_known(ty: &mut Ty, module: &str, crate_name: &str) {
     match ty {
         Ty::Path { path, args } => {
-            *path = rebase_path(path, module, crate_name);
+            rebase_in_place(path, module, crate_name);
             args.iter_mut()
                 .for_each(|a| rebase_known(a, module, crate_name));
         }
         Ty::Tuple(items) => items
             .iter_mut()
             .for_each(|a| rebase_known(a, module, crate_name)),
+    }
+}
+
+/// `rebase_path` on a path held in place: most paths of a summary are
+/// already crate paths and keep their allocation.
+fn rebase_in_place(path: &mut String, module: &str, crate_name: &str) {
+    if path.starts_with('$') {
+        *path = rebase_path(path, module, crate_name);
     }
 }
 
