@@ -3,6 +3,6 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() -> std::process::ExitCode {
-    blocklint::cli::run(std::env::args().collect())
+fn main() {
+    blocklint::cli::exit(blocklint::cli::run(std::env::args().collect()))
 }

@@ -6,7 +6,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() -> std::process::ExitCode {
+fn main() {
     let mut args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("blocklint") {
         args.remove(1);
@@ -14,5 +14,5 @@ fn main() -> std::process::ExitCode {
     if let Some(first) = args.first_mut() {
         *first = "cargo blocklint".into();
     }
-    blocklint::cli::run(args)
+    blocklint::cli::exit(blocklint::cli::run(args))
 }
