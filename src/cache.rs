@@ -30,10 +30,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use xxhash_rust::xxh3::{Xxh3, xxh3_128};
+use xxhash_rust::xxh3::{Xxh3, xxh3_64, xxh3_128};
 
 /// Bumped whenever the layout of a cache file changes.
-const FORMAT: u32 = 8;
+const FORMAT: u32 = 9;
 const MAGIC: [u8; 4] = *b"BLKC";
 
 mod embedded {
@@ -148,16 +148,26 @@ impl EncodedParsed {
 struct Blob(Vec<u8>);
 
 impl Blob {
+    /// The encoding, followed by its checksum: a damaged byte could
+    /// otherwise still decode, as another name or number, and change a
+    /// finding without a sign.
     fn encode<T: Serialize + ?Sized>(value: &T) -> bincode::Result<Blob> {
-        options().serialize(value).map(Blob)
+        let mut bytes = options().serialize(value)?;
+        let check = xxh3_64(&bytes);
+        bytes.extend_from_slice(&check.to_le_bytes());
+        Ok(Blob(bytes))
     }
 
     fn decode<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        let (body, check) = self.0.split_at_checked(self.0.len().checked_sub(8)?)?;
+        if xxh3_64(body).to_le_bytes() != check {
+            return None;
+        }
         // The limit keeps a corrupt length field from asking for memory the
         // bytes cannot hold.
         options()
-            .with_limit(self.0.len() as u64 * 8 + 1024)
-            .deserialize(&self.0)
+            .with_limit(body.len() as u64 * 8 + 1024)
+            .deserialize(body)
             .ok()
     }
 }
@@ -326,7 +336,7 @@ impl CrateCache {
     /// rule data, configuration) finds it unusable and writes over it, so
     /// caches of earlier versions do not pile up.
     pub fn open(dir: &Path, root: &Path, name: &str, key: u128) -> CrateCache {
-        let root_hash = xxhash_rust::xxh3::xxh3_64(root.as_os_str().as_encoded_bytes());
+        let root_hash = xxh3_64(root.as_os_str().as_encoded_bytes());
         let safe: String = name
             .chars()
             .map(|c| if c.is_alphanumeric() { c } else { '_' })
@@ -592,6 +602,13 @@ mod tests {
         };
         assert!(damaged.clone().open().is_none());
         assert!(EncodedParsed(damaged.summary.unwrap()).decode().is_none());
+        // So does one that would still decode, to something else.
+        let mut flipped = Blob::encode(&index).unwrap();
+        let name = flipped.0.iter().position(|b| *b == b'f').unwrap();
+        flipped.0[name] = b'g';
+        assert!(flipped.decode::<TextIndex>().is_none());
+        flipped.0[name] = b'f';
+        assert!(flipped.decode::<TextIndex>().is_some());
         let cache = CrateCache::open(&dir, &root, "my-crate", 7);
         assert!(
             CrateCache::open(&dir, &root, "my-crate", 8)
