@@ -15,8 +15,9 @@
 //! tool (version and executable), the rule data (built in and configured)
 //! and the crate's dependency names. An entry is used only when its file's
 //! text hashes the same. A file that is missing, unreadable, corrupt or of
-//! another key is ignored (and rewritten); writes go to a temporary file
-//! renamed into place, so readers never see half a file.
+//! another key is ignored (and rewritten), and so is a stored part whose
+//! checksum does not match; writes go to a temporary file renamed into
+//! place, so readers never see half a file.
 
 use crate::hashing::HashMap;
 use crate::model::{IO_ERROR, SYNTAX_ERROR, Span};
@@ -455,7 +456,9 @@ struct StoredPlan {
     magic: [u8; 4],
     format: u32,
     key: u128,
-    batches: Vec<Vec<u32>>,
+    /// `Vec<Vec<u32>>`, with a checksum: a damaged plan that still decoded
+    /// would parse other files and lose findings without a sign.
+    batches: Blob,
 }
 
 fn plan_file(dir: &Path, shape: u128) -> PathBuf {
@@ -469,12 +472,17 @@ pub fn load_plan(dir: &Path, shape: u128, key: u128) -> Option<Vec<Vec<u32>>> {
         .with_limit(bytes.len() as u64 * 8 + 1024)
         .deserialize(&bytes)
         .ok()?;
-    (stored.magic == MAGIC && stored.format == FORMAT && stored.key == key)
-        .then_some(stored.batches)
+    if stored.magic != MAGIC || stored.format != FORMAT || stored.key != key {
+        return None;
+    }
+    stored.batches.decode()
 }
 
 /// Stores the batches a run planned (a failure only costs the next run time).
 pub fn save_plan(dir: &Path, shape: u128, key: u128, batches: Vec<Vec<u32>>) {
+    let Ok(batches) = Blob::encode(&batches) else {
+        return;
+    };
     let stored = StoredPlan {
         magic: MAGIC,
         format: FORMAT,
@@ -571,6 +579,23 @@ mod tests {
             index,
             summary: Some(ParsedRef::Summary(summary)),
         }
+    }
+
+    #[test]
+    fn a_damaged_plan_is_not_replayed() {
+        let dir = std::env::temp_dir().join(format!("blocklint-plan-unit-{}", std::process::id()));
+        let batches = vec![vec![3, 5], vec![7]];
+        save_plan(&dir, 1, 2, batches.clone());
+        assert_eq!(load_plan(&dir, 1, 2), Some(batches));
+        assert_eq!(load_plan(&dir, 1, 3), None, "another key");
+        // The last file index (7 becomes 6) still decodes as a plan.
+        let file = plan_file(&dir, 1);
+        let mut bytes = std::fs::read(&file).unwrap();
+        let last = bytes.len() - 9;
+        bytes[last] ^= 1;
+        std::fs::write(&file, &bytes).unwrap();
+        assert_eq!(load_plan(&dir, 1, 2), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
