@@ -258,23 +258,18 @@ pub enum ParsedRef<'a> {
 impl EntryRef<'_> {
     /// The entry as a cache file holds it.
     fn encode(&self) -> bincode::Result<Entry> {
-        let summary = match &self.summary {
-            None => None,
-            Some(ParsedRef::Encoded(encoded)) => Some(encoded.0.clone()),
-            Some(parsed) => Some(Blob::encode(parsed)?),
-        };
         Ok(Entry {
             hash: self.hash,
             index: Blob::encode(self.index)?,
-            summary,
+            summary: self.summary.as_ref().map(ParsedRef::encode).transpose()?,
         })
     }
 }
 
-impl Serialize for ParsedRef<'_> {
-    /// Encoded as `Parsed` is. (`Encoded` is never serialized: its bytes
-    /// are copied as they are.)
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl ParsedRef<'_> {
+    /// Encoded as `Parsed` is; an outcome taken from the cache keeps its
+    /// bytes.
+    fn encode(&self) -> bincode::Result<Blob> {
         #[derive(Serialize)]
         enum Shape<'b> {
             Summary(&'b FileSummary),
@@ -285,19 +280,15 @@ impl Serialize for ParsedRef<'_> {
             },
         }
         let shape = match self {
+            ParsedRef::Encoded(encoded) => return Ok(encoded.0.clone()),
             ParsedRef::Summary(s) => Shape::Summary(s),
             ParsedRef::Failed(f) => Shape::Failed {
                 syntax: f.rule == SYNTAX_ERROR,
                 span: f.span,
                 message: &f.message,
             },
-            ParsedRef::Encoded(_) => {
-                return Err(serde::ser::Error::custom(
-                    "an encoded outcome is copied, not serialized",
-                ));
-            }
         };
-        shape.serialize(serializer)
+        Blob::encode(&shape)
     }
 }
 
