@@ -3,11 +3,12 @@
 //! the way ripgrep and ruff do. Problems (unreadable folders, symlink loops,
 //! missing paths) are returned beside the files, never dropped.
 
+use crate::hashing::HashMap;
 use crate::model::{Finding, IO_ERROR, Span};
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use walkdir::WalkDir;
 
 /// A file to lint: the path as the user will see it, and its canonical
@@ -46,6 +47,9 @@ pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovere
             .follow_links(true)
             .sort_by_file_name()
             .into_iter();
+        // Each entry's absolute path is the root's with the entry's own
+        // part joined: one `getcwd` per root, not one per entry.
+        let absolute_root = std::path::absolute(root).ok();
         let mut walker = walker.filter_entry(|entry| {
             if entry.depth() == 0 {
                 return true;
@@ -58,7 +62,14 @@ pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovere
             if exclude(entry.path()) {
                 return false;
             }
-            !ignores.is_ignored(entry.path(), is_dir)
+            let absolute = match (&absolute_root, entry.path().strip_prefix(root)) {
+                (Some(base), Ok(rest)) => base.join(rest),
+                _ => match std::path::absolute(entry.path()) {
+                    Ok(absolute) => absolute,
+                    Err(_) => return true,
+                },
+            };
+            !ignores.is_ignored(&absolute, is_dir)
         });
         loop {
             match walker.next() {
@@ -123,10 +134,11 @@ struct Folders {
 
 impl Folders {
     fn canonical(&mut self, folder: &Path) -> Option<&Path> {
-        self.canonical
-            .entry(folder.to_path_buf())
-            .or_insert_with(|| std::fs::canonicalize(folder).ok())
-            .as_deref()
+        if !self.canonical.contains_key(folder) {
+            let resolved = std::fs::canonicalize(folder).ok();
+            self.canonical.insert(folder.to_path_buf(), resolved);
+        }
+        self.canonical.get(folder).and_then(Option::as_deref)
     }
 }
 
@@ -138,62 +150,91 @@ fn io_error(path: &Path, message: String) -> Finding {
 /// `.gitignore` and `.ignore` matchers per folder, loaded on first use.
 #[derive(Default)]
 struct IgnoreStack {
-    by_dir: HashMap<PathBuf, Option<Gitignore>>,
-    /// Folders holding `.git`, asked once per folder.
-    repo_roots: HashMap<PathBuf, bool>,
+    /// Per folder: the matchers that apply to its entries, nearest folder
+    /// first, up to the repository root (ignore files above it do not
+    /// apply). Worked out once per folder from its parent's.
+    chains: HashMap<PathBuf, Rc<[Rc<Gitignore>]>>,
 }
 
 impl IgnoreStack {
-    fn is_ignored(&mut self, path: &Path, is_dir: bool) -> bool {
-        let Ok(absolute) = std::path::absolute(path) else {
+    /// Whether the ignore files of the folders above `absolute` exclude
+    /// it; the nearest file with an opinion decides.
+    fn is_ignored(&mut self, absolute: &Path, is_dir: bool) -> bool {
+        let Some(parent) = absolute.parent() else {
             return false;
         };
-        let mut dir = absolute.parent();
-        while let Some(d) = dir {
-            if let Some(matcher) = self.matcher(d) {
-                match matcher.matched(&absolute, is_dir) {
-                    Match::Ignore(_) => return true,
-                    Match::Whitelist(_) => return false,
-                    Match::None => {}
-                }
+        for matcher in self.chain(parent).iter() {
+            match matcher.matched(absolute, is_dir) {
+                Match::Ignore(_) => return true,
+                Match::Whitelist(_) => return false,
+                Match::None => {}
             }
-            // Ignore files above the repository root do not apply.
-            let root = *self
-                .repo_roots
-                .entry(d.to_path_buf())
-                .or_insert_with(|| d.join(".git").exists());
-            if root {
-                break;
-            }
-            dir = d.parent();
         }
         false
     }
 
-    fn matcher(&mut self, dir: &Path) -> Option<&Gitignore> {
-        self.by_dir
-            .entry(dir.to_path_buf())
-            .or_insert_with(|| {
-                let mut builder = GitignoreBuilder::new(dir);
-                let mut any = false;
-                for name in [".gitignore", ".ignore"] {
-                    let file = dir.join(name);
-                    if file.is_file() {
-                        any = true;
-                        // A malformed line is skipped by the builder; the
-                        // rest of the file still applies.
-                        let _ = builder.add(file);
-                    }
-                }
-                if any { builder.build().ok() } else { None }
-            })
-            .as_ref()
+    fn chain(&mut self, dir: &Path) -> Rc<[Rc<Gitignore>]> {
+        if let Some(chain) = self.chains.get(dir) {
+            return chain.clone();
+        }
+        let mut chain: Vec<Rc<Gitignore>> = matcher(dir).map(Rc::new).into_iter().collect();
+        if !dir.join(".git").exists()
+            && let Some(parent) = dir.parent()
+        {
+            chain.extend(self.chain(parent).iter().cloned());
+        }
+        let chain: Rc<[Rc<Gitignore>]> = chain.into();
+        self.chains.insert(dir.to_path_buf(), chain.clone());
+        chain
     }
+}
+
+/// The folder's own `.gitignore` and `.ignore`, if it has either.
+fn matcher(dir: &Path) -> Option<Gitignore> {
+    let mut builder = GitignoreBuilder::new(dir);
+    let mut any = false;
+    for name in [".gitignore", ".ignore"] {
+        let file = dir.join(name);
+        if file.is_file() {
+            any = true;
+            // A malformed line is skipped by the builder; the rest of the
+            // file still applies.
+            let _ = builder.add(file);
+        }
+    }
+    if any { builder.build().ok() } else { None }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nearest_ignore_file_decides_and_none_above_the_repository_applies() {
+        // A relative root, as `blocklint .` gives: entries are matched by
+        // their absolute paths all the same.
+        let outer = PathBuf::from(format!("target/blocklint-ignores-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&outer);
+        let repo = outer.join("repo");
+        for sub in [".git", "src/keep", "gen"] {
+            std::fs::create_dir_all(repo.join(sub)).unwrap();
+        }
+        std::fs::write(outer.join(".gitignore"), "*.rs\n").unwrap();
+        std::fs::write(repo.join(".gitignore"), "gen/\n*.tmp.rs\n").unwrap();
+        std::fs::write(repo.join("src/keep/.gitignore"), "!c.tmp.rs\n").unwrap();
+        for file in ["src/a.rs", "src/b.tmp.rs", "src/keep/c.tmp.rs", "gen/d.rs"] {
+            std::fs::write(repo.join(file), "fn main() {}").unwrap();
+        }
+        let found = discover(std::slice::from_ref(&repo), &|_| false);
+        let names: Vec<String> = found
+            .files
+            .iter()
+            .map(|f| f.display.strip_prefix(&repo).unwrap().display().to_string())
+            .collect();
+        assert_eq!(names, ["src/a.rs", "src/keep/c.tmp.rs"]);
+        assert!(found.files.iter().all(|f| f.absolute.is_absolute()));
+        std::fs::remove_dir_all(&outer).unwrap();
+    }
 
     #[test]
     fn honours_gitignore_and_skips_target_and_hidden() {
