@@ -46,12 +46,20 @@ pub fn content_hash(text: &str) -> u128 {
     xxh3_128(text.as_bytes())
 }
 
-/// The key of one crate's cache: the tool, the rule data as loaded
-/// (configured additions included) and the crate's names of other crates.
-pub fn crate_key(externs: &ExternNames, rules: &RuleSet) -> u128 {
+/// What every crate's key of a run shares: the tool and the rule data as
+/// loaded (configured additions included). Worked out once per run.
+pub fn run_key(rules: &RuleSet) -> u128 {
     let mut h = Xxh3::new();
     h.update(&tool_key().to_le_bytes());
     h.update(&rules_key(rules).to_le_bytes());
+    h.digest128()
+}
+
+/// The key of one crate's cache: the run's key (`run_key`) and the crate's
+/// names of other crates.
+pub fn crate_key(externs: &ExternNames, run_key: u128) -> u128 {
+    let mut h = Xxh3::new();
+    h.update(&run_key.to_le_bytes());
     let mut sorted = |items: Vec<String>| {
         let mut items = items;
         items.sort_unstable();

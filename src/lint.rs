@@ -168,13 +168,32 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
         }
     }
 
-    let mut crates: BTreeMap<PathBuf, CrateInfo> = BTreeMap::new();
-    for dir in inputs
+    if inputs.len() > LARGE_RUN_FILES {
+        prefer_small_pages();
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK_SIZE)
+        .num_threads(options.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+
+    // Manifests are read and parsed on the pool (a workspace of hundreds
+    // of crates has as many), then taken in folder order.
+    let crate_dirs: Vec<PathBuf> = inputs
         .iter()
         .filter_map(|i| i.crate_dir.clone())
-        .collect::<HashSet<_>>()
-    {
-        let info = match CrateInfo::load(&dir) {
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let loaded: Vec<_> = pool.install(|| {
+        crate_dirs
+            .par_iter()
+            .map(|dir| CrateInfo::load(dir))
+            .collect()
+    });
+    let mut crates: BTreeMap<PathBuf, CrateInfo> = BTreeMap::new();
+    for (dir, loaded) in crate_dirs.into_iter().zip(loaded) {
+        let info = match loaded {
             Ok(Some(info)) => info,
             Ok(None) => CrateInfo::without_manifest(&dir),
             Err(e) => {
@@ -196,19 +215,11 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
     let loose_root = PathBuf::from(".");
     let loose =
         CrateInfo::without_manifest(&std::path::absolute(&loose_root).unwrap_or(loose_root));
-    let own: crate::resolve::NameSet = crates.values().map(|c| c.name.clone()).collect();
+    let own: Arc<crate::resolve::NameSet> =
+        Arc::new(crates.values().map(|c| c.name.clone()).collect());
     for info in crates.values_mut() {
         info.externs.own = own.clone();
     }
-
-    if inputs.len() > LARGE_RUN_FILES {
-        prefer_small_pages();
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(STACK_SIZE)
-        .num_threads(options.jobs.unwrap_or(0))
-        .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
     let stdin = options
         .stdin
         .as_ref()
@@ -523,11 +534,13 @@ impl FilePass<'_> {
         let started = std::time::Instant::now();
         let n = self.inputs.len();
         let keys: Vec<u128> = match self.cache_dir {
-            Some(_) => self
-                .infos
-                .par_iter()
-                .map(|info| cache::crate_key(&info.externs, self.rules))
-                .collect(),
+            Some(_) => {
+                let run_key = cache::run_key(self.rules);
+                self.infos
+                    .par_iter()
+                    .map(|info| cache::crate_key(&info.externs, run_key))
+                    .collect()
+            }
             None => Vec::new(),
         };
         // Opening the caches (a copy of bytes; entries are decoded as the

@@ -20,8 +20,9 @@ pub struct ExternNames {
     pub renames: HashMap<String, String>,
     /// Every dependency's crate name as written in code (`_` for `-`).
     pub deps: HashSet<String>,
-    /// Names of the workspace's own crates, so `app_core::f` is local.
-    pub own: HashSet<String>,
+    /// Names of the workspace's own crates, so `app_core::f` is local
+    /// (one set shared by every crate of a run).
+    pub own: std::sync::Arc<NameSet>,
 }
 
 /// One level of lexical scope: a module (file or inline `mod`) or a block.
