@@ -209,6 +209,15 @@ fn matcher(dir: &Path) -> Option<Gitignore> {
 mod tests {
     use super::*;
 
+    /// The files found, as shown, relative to the folder walked.
+    fn shown_under(found: &Discovered, root: &Path) -> Vec<String> {
+        found
+            .files
+            .iter()
+            .map(|f| f.display.strip_prefix(root).unwrap().display().to_string())
+            .collect()
+    }
+
     #[test]
     fn nearest_ignore_file_decides_and_none_above_the_repository_applies() {
         // A relative root, as `blocklint .` gives: entries are matched by
@@ -226,11 +235,7 @@ mod tests {
             std::fs::write(repo.join(file), "fn main() {}").unwrap();
         }
         let found = discover(std::slice::from_ref(&repo), &|_| false);
-        let names: Vec<String> = found
-            .files
-            .iter()
-            .map(|f| f.display.strip_prefix(&repo).unwrap().display().to_string())
-            .collect();
+        let names = shown_under(&found, &repo);
         assert_eq!(names, ["src/a.rs", "src/keep/c.tmp.rs"]);
         assert!(found.files.iter().all(|f| f.absolute.is_absolute()));
         std::fs::remove_dir_all(&outer).unwrap();
@@ -255,11 +260,7 @@ mod tests {
         }
         std::fs::write(dir.join(".gitignore"), "generated/\n").unwrap();
         let found = discover(std::slice::from_ref(&dir), &|_| false);
-        let names: Vec<String> = found
-            .files
-            .iter()
-            .map(|f| f.display.strip_prefix(&dir).unwrap().display().to_string())
-            .collect();
+        let names = shown_under(&found, &dir);
         assert_eq!(names, ["src/keep.rs", "src/main.rs"]);
         assert!(found.errors.is_empty());
         let missing = discover(&[dir.join("nope")], &|_| false);
