@@ -183,7 +183,8 @@ fn print_stats(stats: &crate::lint::Stats, seconds: f64) {
     let (skipped, skipped_bytes) = stats.skipped();
     eprintln!(
         "blocklint: {} files ({:.1} MB) in {seconds:.2} s: parsed {} ({:.1} MB, {:.1}%), \
-         from cache {} ({:.1} MB, {:.1}%), skipped {} ({:.1} MB, {:.1}%), parsed again {} ({:.1} MB); \
+         from cache {} ({:.1} MB, {:.1}%), skipped {} ({:.1} MB, {:.1}%), parsed again {} ({:.1} MB), \
+         bodies parsed alone {} ({:.1} MB); \
          {} scans from cache; handed out in {} batches",
         stats.files,
         mb(stats.bytes),
@@ -198,6 +199,8 @@ fn print_stats(stats: &crate::lint::Stats, seconds: f64) {
         share(skipped_bytes),
         stats.reparsed,
         mb(stats.reparsed_bytes),
+        stats.bodies,
+        mb(stats.body_bytes),
         stats.scans_cached,
         stats.batches,
     );

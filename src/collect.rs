@@ -6,7 +6,7 @@
 //! blocking: that needs the whole crate (`analysis`).
 
 use crate::model::Span;
-use crate::resolve::{ExternNames, Resolver, module_bindings};
+use crate::resolve::{ExternNames, Resolver, Snapshot, module_bindings};
 use crate::rules::RuleSet;
 use crate::summary::{
     AsyncContext, CallSite, Callee, ChainRoot, FileSummary, Flavor, FnSummary, ModDecl, TyExpr,
@@ -25,19 +25,51 @@ use syn::{Expr, Item, Pat, Token};
 /// Summarises one file. `externs` tells which first path segments are other
 /// crates.
 pub fn collect(file: &syn::File, externs: &ExternNames, rules: &RuleSet) -> FileSummary {
-    collect_elided(file, externs, rules, &[])
+    collect_elided(file, externs, rules, Blanked::default()).0
 }
 
-/// `collect` over a tree of elided text: `hidden` are the items `elide`
-/// blanked whole, whose names still count in their modules.
+/// What `elide` left out of the text a tree was parsed from.
+#[derive(Default)]
+pub struct Blanked<'a> {
+    /// Items blanked whole, whose names still count in their modules.
+    pub hidden: &'a [crate::elide::Hidden],
+    /// `(line, column)` of the names of functions whose bodies were blanked
+    /// (sorted), and the byte range of each body in the file's text.
+    pub bodies: &'a [(usize, usize)],
+    pub body_ranges: &'a [(usize, usize)],
+}
+
+/// A function whose body was blanked, as `collect` met it: where its body
+/// is and the scopes the body is resolved in, so that `collect_body` can
+/// summarise the body alone when the plan comes to need it, without
+/// parsing the file again.
+#[derive(Debug, Clone)]
+pub struct BlankedBody {
+    /// Where the function's name is (its `FnSummary::span` start).
+    pub line: u32,
+    pub column: u32,
+    /// The body's bytes in the file's text, braces included, and the line
+    /// (from 1) and column (in characters, from 0) of its `{`.
+    pub range: (usize, usize),
+    pub brace: (usize, usize),
+    scopes: Snapshot,
+    inline_mods: Vec<String>,
+}
+
+/// `collect` over a tree of elided text. Functions whose bodies were
+/// blanked are marked `elided`, and those that can be summarised later on
+/// their own (not async) are returned beside the summary.
 pub fn collect_elided(
     file: &syn::File,
     externs: &ExternNames,
     rules: &RuleSet,
-    hidden: &[crate::elide::Hidden],
-) -> FileSummary {
+    blanked: Blanked<'_>,
+) -> (FileSummary, Vec<BlankedBody>) {
+    let hidden = blanked.hidden;
     let mut collector = Collector {
         hidden,
+        blanked,
+        later: Vec::new(),
         resolver: Resolver::new(externs, rules),
         summary: FileSummary::default(),
         functions: Vec::new(),
@@ -47,6 +79,7 @@ pub fn collect_elided(
         macro_depth: 0,
     };
     collector.module("$mod".into(), &file.items);
+    let later = collector.later;
     let mut summary = collector.summary;
     summary.hidden = hidden
         .iter()
@@ -56,7 +89,52 @@ pub fn collect_elided(
     summary.hidden.sort_unstable();
     summary.hidden.dedup();
     summary.shrink();
-    summary
+    (summary, later)
+}
+
+/// Summarises the blanked body of one function of `text`: its calls, as a
+/// parse of the whole file would have found them, and the items nested in
+/// it. `header` is the function as the elided parse summarised it.
+pub fn collect_body(
+    text: &str,
+    body: &BlankedBody,
+    header: &FnSummary,
+    externs: &ExternNames,
+    rules: &RuleSet,
+) -> Result<FileSummary, crate::parse::ParseFailure> {
+    let block = crate::parse::parse_block(text, body.range, body.brace)?;
+    let mut collector = Collector {
+        hidden: &[],
+        blanked: Blanked::default(),
+        later: Vec::new(),
+        resolver: Resolver::restore(externs, rules, &body.scopes),
+        summary: FileSummary::default(),
+        functions: Vec::new(),
+        awaiting: false,
+        inline_mods: body.inline_mods.clone(),
+        externs,
+        macro_depth: 0,
+    };
+    // As `function` starts it: the parameters are the first locals.
+    let locals: HashMap<String, TyExpr> = header.params.iter().cloned().collect();
+    collector.functions.push(FnState {
+        summary: FnSummary {
+            calls: Vec::new(),
+            elided: false,
+            ..header.clone()
+        },
+        locals: vec![locals],
+        async_context: None,
+        guards: Vec::new(),
+        param_names: header.params.iter().map(|(n, _)| n.clone()).collect(),
+        closure_depth: 0,
+    });
+    collector.visit_block(&block);
+    let state = collector.functions.pop().expect("pushed above");
+    collector.summary.functions.push(state.summary);
+    let mut summary = collector.summary;
+    summary.shrink();
+    Ok(summary)
 }
 
 struct FnState {
@@ -80,6 +158,9 @@ struct CallShape {
 struct Collector<'a> {
     resolver: Resolver<'a>,
     hidden: &'a [crate::elide::Hidden],
+    blanked: Blanked<'a>,
+    /// The blanked bodies met so far that `collect_body` can take later.
+    later: Vec<BlankedBody>,
     summary: FileSummary,
     functions: Vec<FnState>,
     /// Set by `.await` (and by macros that await) for the expression about to
@@ -308,6 +389,26 @@ impl<'a> Collector<'a> {
             self.summary.contexts.len() - 1
         });
         let param_names = params.iter().map(|(n, _)| n.clone()).collect();
+        let at = (span.line as usize, span.column as usize);
+        let elided = match self.blanked.bodies.binary_search(&at) {
+            Ok(k) => {
+                if !is_async && let Some(&range) = self.blanked.body_ranges.get(k) {
+                    self.later.push(BlankedBody {
+                        line: span.line,
+                        column: span.column,
+                        range,
+                        brace: {
+                            let open = block.brace_token.span.open().start();
+                            (open.line, open.column)
+                        },
+                        scopes: self.resolver.snapshot(),
+                        inline_mods: self.inline_mods.clone(),
+                    });
+                }
+                true
+            }
+            Err(_) => false,
+        };
         self.functions.push(FnState {
             summary: FnSummary {
                 path,
@@ -318,7 +419,7 @@ impl<'a> Collector<'a> {
                 returns,
                 flavor,
                 calls: Vec::new(),
-                elided: false,
+                elided,
             },
             locals: vec![locals],
             async_context,
@@ -1336,6 +1437,53 @@ mod tests {
             .collect();
         out.sort_by_key(|c| c.1);
         out
+    }
+
+    /// A body `elide` blanked, parsed alone later, summarises as the same
+    /// function does in a parse of the whole file: calls resolved through
+    /// the module's and the block's imports, `Self`, parameters' types,
+    /// and items nested in the body.
+    #[test]
+    fn a_body_parsed_alone_summarises_as_in_the_whole_file() {
+        let source = "use std::fs;\n\
+            mod inner {\n\
+            \x20   use std::thread as t;\n\
+            \x20   pub struct Store { path: String }\n\
+            \x20   impl Store {\n\
+            \x20       pub fn load(&self, name: &str) -> String {\n\
+            \x20           use std::io::Read;\n\
+            \x20           fn nested() { t::sleep(std::time::Duration::from_secs(1)); }\n\
+            \x20           let é = Self::helper(); nested();\n\
+            \x20           let mut f = std::fs::File::open(&self.path).unwrap();\n\
+            \x20           let mut s = String::new(); f.read_to_string(&mut s).unwrap();\n\
+            \x20           super::fs::read_to_string(name).unwrap_or(é)\n\
+            \x20       }\n\
+            \x20       fn helper() -> String { String::new() }\n\
+            \x20   }\n\
+            }\n";
+        let rules = RuleSet::builtin().unwrap();
+        let externs = ExternNames::default();
+        let whole = collect(&syn::parse_file(source).unwrap(), &externs, &rules);
+        let keep = crate::elide::Keep {
+            bodies: true,
+            names: None,
+        };
+        let elided = crate::elide::elide(source, keep).expect("a long body");
+        assert_eq!(elided.bodies.len(), 1);
+        let tree = syn::parse_file(&elided.text).unwrap();
+        let blanked = Blanked {
+            hidden: &elided.hidden,
+            bodies: &elided.bodies,
+            body_ranges: &elided.body_ranges,
+        };
+        let (mut summary, later) = collect_elided(&tree, &externs, &rules, blanked);
+        let header = summary.functions.iter().find(|f| f.elided).unwrap().clone();
+        assert!(header.calls.is_empty());
+        let at = [(later[0].line, later[0].column)];
+        let bodies = collect_body(source, &later[0], &header, &externs, &rules).unwrap();
+        summary.merge_bodies(bodies, &at);
+        assert_eq!(summary.functions, whole.functions);
+        assert!(summary.functions.iter().any(|f| f.name == "nested"));
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub struct Elided {
     /// body was blanked: its summary has no calls, and a run that needs
     /// them parses the file again without `bodies`.
     pub bodies: Vec<(usize, usize)>,
+    /// Byte range of each of those bodies in the text, braces included
+    /// (same order), so one can be parsed on its own when it is needed.
+    pub body_ranges: Vec<(usize, usize)>,
     /// Items blanked whole. Their names still shadow imports and globs
     /// in their module, so `collect` is told of them.
     pub hidden: Vec<Hidden>,
@@ -81,6 +84,7 @@ pub fn elide(text: &str, keep: Keep<'_>) -> Option<Elided> {
         kept: Vec::new(),
         parts: Vec::new(),
         names: Vec::new(),
+        ranges: Vec::new(),
         modules: Vec::new(),
         hidden: Vec::new(),
     };
@@ -109,6 +113,7 @@ pub fn elide(text: &str, keep: Keep<'_>) -> Option<Elided> {
     Some(Elided {
         text: blank(text, &merged),
         bodies: positions(text, &reader.names),
+        body_ranges: reader.ranges,
         hidden: reader.hidden,
     })
 }
@@ -161,6 +166,8 @@ struct Reader<'t> {
     parts: Vec<Part>,
     /// Byte offsets of the names of functions whose bodies are blanked.
     names: Vec<usize>,
+    /// The byte range of each of those bodies, braces included.
+    ranges: Vec<(usize, usize)>,
     /// Inline modules around the current item.
     modules: Vec<String>,
     hidden: Vec<Hidden>,
@@ -303,7 +310,12 @@ impl<'t> Reader<'t> {
                 needed_later: true,
             });
         }
-        self.names.retain(|n| *n != usize::MAX);
+        let (names, ranges) = std::mem::take(&mut self.names)
+            .into_iter()
+            .zip(std::mem::take(&mut self.ranges))
+            .filter(|(n, _)| *n != usize::MAX)
+            .unzip();
+        (self.names, self.ranges) = (names, ranges);
     }
 
     /// Reads one item starting at `i`: the index of its first outer
@@ -431,6 +443,8 @@ impl<'t> Reader<'t> {
                     let long = self.tokens[after - 1].start - self.tokens[i].end >= MIN_BODY;
                     if self.bodies && long && !self.word(name).is_empty() {
                         self.names.push(self.tokens[name].start);
+                        self.ranges
+                            .push((self.tokens[i].start, self.tokens[after - 1].end));
                         return self.blank_group(i, false);
                     }
                     return Some(after);
@@ -814,6 +828,36 @@ mod tests {
         let without = elide(&text, ALL).expect("a doc comment");
         assert!(without.bodies.is_empty() && without.text.contains("read_to_string"));
         assert!(!without.text.contains("/// é"));
+    }
+
+    #[test]
+    fn blanked_bodies_keep_their_ranges_when_an_item_around_one_is_dropped() {
+        let body = |call: &str| {
+            format!(
+                "{{\n    let text = {call}(\"some/long/path/to/a/file\").unwrap();\n    drop(text);\n    drop(text_that_makes_the_body_long);\n}}"
+            )
+        };
+        let text = format!(
+            "fn dropped() {}\nfn kept() {}\nimpl S {{ fn method(&self) {} }}\n",
+            body("first"),
+            body("second"),
+            body("third")
+        );
+        let keep = vec!["kept".to_string()];
+        let out = elide(
+            &text,
+            Keep {
+                bodies: true,
+                names: Some(&keep),
+            },
+        )
+        .expect("bodies to blank");
+        // `dropped` went whole, with its body: the others stay paired with
+        // their own text.
+        assert_eq!(out.bodies.len(), 2);
+        assert_eq!(out.body_ranges.len(), 2);
+        let bodies: Vec<&str> = out.body_ranges.iter().map(|&(a, b)| &text[a..b]).collect();
+        assert_eq!(bodies, vec![body("second"), body("third")]);
     }
 
     #[test]

@@ -156,6 +156,21 @@ pub struct Planner<'r> {
     /// `(crate, name)` -> files parsed with a function or type of that
     /// name left out (`FileSummary::hidden`).
     hidden_by: HashMap<(u32, String), Vec<u32>>,
+    /// Per unit: its parse kept where its blanked bodies are, so one can
+    /// be parsed alone (`collect_body`); a summary from the cache did not.
+    can_body: Vec<bool>,
+    /// Units that parse blanked function bodies alone, each with the
+    /// bodies it parses: the unit that blanked each, and where the
+    /// function's name is. Their summaries add to the file's.
+    bodies: HashMap<usize, Vec<(usize, u32, u32)>>,
+    /// Per file: its body unit not handed out yet, which takes more.
+    open_body: Vec<Option<usize>>,
+    /// `(file, line, column)` of a function's name: the unit parsing its
+    /// body alone.
+    body_of: HashMap<(u32, u32, u32), usize>,
+    /// Files with a body that did not parse alone: they are parsed again
+    /// whole instead (which reports the error, if the file has one).
+    no_bodies: Vec<bool>,
     /// Per file: its latest unit, and how many times it was parsed again
     /// for names.
     latest: Vec<usize>,
@@ -237,6 +252,11 @@ impl<'r> Planner<'r> {
             summaries: vec![None; n],
             latest: (0..n).collect(),
             name_parses: vec![0; n],
+            can_body: vec![false; n],
+            bodies: HashMap::default(),
+            open_body: vec![None; n],
+            body_of: HashMap::default(),
+            no_bodies: vec![false; n],
         };
         for i in 0..n {
             let f = &planner.files[i];
@@ -294,6 +314,12 @@ impl<'r> Planner<'r> {
     /// Whether a unit is parsed with long function bodies blanked.
     pub fn elides_bodies(&self, unit: usize) -> bool {
         !self.full[unit]
+    }
+
+    /// For a unit that parses function bodies alone: each body's unit of
+    /// first parse and the `(line, column)` of its function's name.
+    pub fn body_request(&self, unit: usize) -> Option<&[(usize, u32, u32)]> {
+        self.bodies.get(&unit).map(Vec::as_slice)
     }
 
     /// The module-level functions and types a unit parsed for its names
@@ -354,6 +380,12 @@ impl<'r> Planner<'r> {
     }
 
     fn add_unit(&mut self, file: usize, full: bool) -> usize {
+        let unit = self.new_unit(file, full);
+        self.latest[file] = unit;
+        unit
+    }
+
+    fn new_unit(&mut self, file: usize, full: bool) -> usize {
         let unit = self.files.len();
         self.files.push(self.files[file].clone());
         self.origin.push(file);
@@ -362,14 +394,15 @@ impl<'r> Planner<'r> {
         self.dispatched.push(false);
         self.absorbed.push(false);
         self.summaries.push(None);
-        self.latest[file] = unit;
+        self.can_body.push(false);
         self.pending.push(unit);
         unit
     }
 
     /// A function of `unit` is needed (to `level`) but its body was not
-    /// parsed: the file is parsed again in full, and the function is
-    /// processed there.
+    /// parsed: the body is parsed alone where the unit's parse kept its
+    /// place (most often), or the file is parsed again in full; either
+    /// way the function is processed once that is taken in.
     fn request_full(&mut self, unit: usize, function: &crate::summary::FnSummary, level: u8) {
         let file = self.origin[unit];
         let key = (
@@ -377,32 +410,77 @@ impl<'r> Planner<'r> {
             function.span.line,
             function.span.column,
         );
-        if let Some(full) = self.full_unit[file] {
-            if !self.absorbed[full] {
-                let levels = self.carry.entry(full).or_default();
-                let at = levels.entry(key).or_default();
-                *at = (*at).max(level);
-            } else if let Some(summary) = self.summaries.get(full).cloned().flatten() {
-                for (j, f) in summary.functions.iter().enumerate() {
-                    if (&f.path, f.span.line, f.span.column) == (&key.0, key.1, key.2) {
-                        self.fn_queue.push(((full as u32, j as u32), level));
-                    }
-                }
+        let at = (file as u32, function.span.line, function.span.column);
+        if self.full_unit[file].is_none() && !self.no_bodies[file] && !function.is_async {
+            if let Some(&body) = self.body_of.get(&at) {
+                self.carry_to(body, key, level);
+                return;
             }
-            return;
+            if self.can_body[unit] {
+                let body = match self.open_body[file] {
+                    Some(body) if !self.dispatched[body] => body,
+                    _ => {
+                        let body = self.new_unit(file, true);
+                        self.open_body[file] = Some(body);
+                        body
+                    }
+                };
+                self.bodies
+                    .entry(body)
+                    .or_default()
+                    .push((unit, at.1, at.2));
+                self.body_of.insert(at, body);
+                self.carry_to(body, key, level);
+                return;
+            }
         }
         let full = self.request_reparse(file);
-        self.carry.entry(full).or_default().insert(key, level);
+        self.carry_to(full, key, level);
+    }
+
+    /// The function `key` is needed to `level` from `unit`'s summary:
+    /// processed when the unit is taken in, or now if it was.
+    fn carry_to(&mut self, unit: usize, key: (String, u32, u32), level: u8) {
+        if !self.absorbed[unit] {
+            let at = self.carry.entry(unit).or_default().entry(key).or_default();
+            *at = (*at).max(level);
+        } else if let Some(summary) = self.summaries[unit].clone() {
+            for (j, f) in summary.functions.iter().enumerate() {
+                if (&f.path, f.span.line, f.span.column) == (&key.0, key.1, key.2) {
+                    self.fn_queue.push(((unit as u32, j as u32), level));
+                }
+            }
+        } else {
+            // A body that did not parse alone: the whole file then.
+            let file = self.origin[unit];
+            let full = self.request_reparse(file);
+            self.carry_to(full, key, level);
+        }
     }
 
     /// Takes in the summaries of units just parsed (`None` for one that
     /// failed), in any order, and works out what they need.
-    pub fn absorb(&mut self, parsed: Vec<(usize, Option<Arc<FileSummary>>)>) {
-        for (unit, summary) in parsed {
+    ///
+    /// `can_body`: the unit's parse kept where its blanked bodies are.
+    pub fn absorb(&mut self, parsed: Vec<(usize, Option<Arc<FileSummary>>, bool)>) {
+        for (unit, summary, can_body) in parsed {
             self.absorbed[unit] = true;
-            if let Some(summary) = summary {
-                self.register(unit, &summary);
-                self.summaries[unit] = Some(summary);
+            self.can_body[unit] = can_body;
+            match summary {
+                Some(summary) => {
+                    self.register(unit, &summary);
+                    self.summaries[unit] = Some(summary);
+                }
+                None if self.bodies.contains_key(&unit) => {
+                    // A body that does not parse alone: the file is parsed
+                    // whole, for its functions and for the error.
+                    let file = self.origin[unit];
+                    self.no_bodies[file] = true;
+                    for (key, level) in self.carry.remove(&unit).unwrap_or_default() {
+                        self.carry_to(unit, key, level);
+                    }
+                }
+                None => {}
             }
         }
         self.settle();

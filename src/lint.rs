@@ -4,7 +4,7 @@
 
 use crate::analysis::{AnalysedFile, analyse};
 use crate::cache::{self, CrateCache};
-use crate::collect::collect_elided;
+use crate::collect::{Blanked, BlankedBody, collect_body, collect_elided};
 use crate::discover::{SourcePath, discover};
 use crate::elide::Keep;
 use crate::lazy::{PlanCrate, PlanFile, Planner};
@@ -14,7 +14,7 @@ use crate::modtree::module_paths;
 use crate::parse::{ParseFailure, STACK_SIZE, parse, read_source};
 use crate::prefilter::{TextIndex, scan};
 use crate::rules::RuleSet;
-use crate::summary::{FileSummary, ModDecl};
+use crate::summary::{FileSummary, FnSummary, ModDecl};
 use crate::suppress;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -67,6 +67,10 @@ pub struct Stats {
     /// turns out to be needed; and their bytes.
     pub reparsed: usize,
     pub reparsed_bytes: u64,
+    /// Function bodies a first parse blanked, parsed alone when the plan
+    /// came to need them, and their bytes.
+    pub bodies: usize,
+    pub body_bytes: u64,
     /// Files whose summary came from the cache.
     pub cached: usize,
     pub cached_bytes: u64,
@@ -692,6 +696,8 @@ impl FilePass<'_> {
         let mut held: Vec<usize> = Vec::new();
         let low = rayon::current_num_threads();
         let mut planning = std::time::Duration::ZERO;
+        // Per unit: the bodies its parse blanked that can be parsed alone.
+        let mut later: Vec<Vec<BlankedBody>> = Vec::new();
         rayon::in_place_scope(|scope| {
             loop {
                 let mut batch: Vec<usize> = match (&mut planner, &mut replay) {
@@ -744,6 +750,10 @@ impl FilePass<'_> {
                                 Ok(Some(text)) => Some(text.clone()),
                                 _ => None,
                             };
+                            let bodies = planner
+                                .as_ref()
+                                .and_then(|p| p.body_request(u))
+                                .map(|wanted| blanked_bodies(wanted, &later, &results));
                             Job {
                                 unit: u,
                                 file: i,
@@ -751,6 +761,7 @@ impl FilePass<'_> {
                                 cached,
                                 elide,
                                 text,
+                                bodies,
                             }
                         })
                         .collect();
@@ -781,6 +792,7 @@ impl FilePass<'_> {
                                         outcome: Err(internal_error(panic)),
                                         from_cache: false,
                                         text: None,
+                                        later: Vec::new(),
                                     }
                                 });
                             // The receiver outlives the scope.
@@ -813,7 +825,19 @@ impl FilePass<'_> {
                         read[file].text = Ok(Some(text));
                     }
                     let bytes = read[file].len;
-                    if done.unit >= n {
+                    let request = planner.as_ref().and_then(|p| p.body_request(done.unit));
+                    if let Some(wanted) = request {
+                        stats.bodies += wanted.len();
+                        stats.body_bytes += wanted
+                            .iter()
+                            .filter_map(|&(src, line, column)| {
+                                later[src]
+                                    .iter()
+                                    .find(|b| (b.line, b.column) == (line, column))
+                            })
+                            .map(|b| (b.range.1 - b.range.0) as u64)
+                            .sum::<u64>();
+                    } else if done.unit >= n {
                         stats.reparsed += 1;
                         stats.reparsed_bytes += bytes;
                     } else if done.from_cache {
@@ -824,7 +848,12 @@ impl FilePass<'_> {
                         stats.parsed_bytes += bytes;
                     }
                     let outcome = done.outcome.map(Arc::new);
-                    absorbed.push((done.unit, outcome.as_ref().ok().cloned()));
+                    let can_body = !done.later.is_empty();
+                    if later.len() <= done.unit {
+                        later.resize_with(done.unit + 1, Vec::new);
+                    }
+                    later[done.unit] = done.later;
+                    absorbed.push((done.unit, outcome.as_ref().ok().cloned(), can_body));
                     results[done.unit] = Some(outcome);
                 }
                 if let Some(planner) = &mut planner {
@@ -840,21 +869,43 @@ impl FilePass<'_> {
             started.elapsed(),
             planner.as_ref().map(Planner::sizes).unwrap_or_default()
         ));
-        // Each file's summary is its last unit's.
+        // Each file's summary is its last unit's, with the bodies parsed
+        // alone since (a body that failed to parse left its file to a
+        // whole parse).
+        let mut merges = Vec::new();
         if let Some(planner) = &planner {
             for u in n..planner.units() {
-                if let Some(result) = results[u].take() {
-                    results[planner.origin(u)] = Some(result);
+                let Some(result) = results[u].take() else {
+                    continue;
+                };
+                match planner.body_request(u) {
+                    Some(wanted) => {
+                        if let Ok(bodies) = result {
+                            let at: Vec<(u32, u32)> = wanted
+                                .iter()
+                                .map(|&(_, line, column)| (line, column))
+                                .collect();
+                            merges.push((planner.origin(u), bodies, at));
+                        }
+                    }
+                    None => results[planner.origin(u)] = Some(result),
                 }
             }
         }
         results.truncate(n);
+        drop(later);
         if planner.is_some()
             && let Some((dir, shape, key)) = plan_id
         {
             cache::save_plan(dir, shape, key, planned);
         }
         drop(planner);
+        for (file, bodies, at) in merges {
+            if let Some(Ok(summary)) = &mut results[file] {
+                let bodies = Arc::try_unwrap(bodies).unwrap_or_else(|b| (*b).clone());
+                Arc::make_mut(summary).merge_bodies(bodies, &at);
+            }
+        }
         if std::env::var_os("BLOCKLINT_TRACE").is_some() {
             let mut sizes: Vec<(usize, &Path)> = (0..n)
                 .filter(|i| results[*i].is_some())
@@ -983,20 +1034,24 @@ impl FilePass<'_> {
     /// Parses one unit, or takes its cached summary.
     fn parse_job(&self, job: Job) -> Parsed {
         // A stored outcome that does not decode is parsed again, as a miss.
-        let (outcome, from_cache, text) = match job.cached.and_then(|c| c.decode()) {
-            Some(parsed) => (parsed.into_result(), true, None),
+        let (outcome, from_cache, text, later) = match job.cached.and_then(|c| c.decode()) {
+            Some(parsed) => (parsed.into_result(), true, None, Vec::new()),
             None => {
                 let (text, read_now) = match job.text {
                     Some(text) => (Ok(text), false),
                     None => (self.load(job.file).0, true),
                 };
                 let info = self.infos[self.group_of[job.file]];
-                let outcome = match &text {
-                    Ok(text) => summarise(text, job.elide, info, self.rules),
+                let (outcome, later) = match (&text, job.bodies) {
+                    (Ok(text), Some(bodies)) => (
+                        summarise_bodies(text, &bodies, info, self.rules),
+                        Vec::new(),
+                    ),
+                    (Ok(text), None) => summarise(text, job.elide, info, self.rules),
                     // Gone or changed since it was first read.
-                    Err(failure) => Err(failure.clone()),
+                    (Err(failure), _) => (Err(failure.clone()), Vec::new()),
                 };
-                (outcome, false, text.ok().filter(|_| read_now))
+                (outcome, false, text.ok().filter(|_| read_now), later)
             }
         };
         Parsed {
@@ -1005,6 +1060,7 @@ impl FilePass<'_> {
             outcome,
             from_cache,
             text,
+            later,
         }
     }
 
@@ -1085,6 +1141,9 @@ struct Job {
     elide: Elide,
     /// The file's text when it was kept; read again otherwise.
     text: Option<Text>,
+    /// For a unit that parses blanked bodies alone: each body, with its
+    /// function as the first parse summarised it.
+    bodies: Option<Vec<(BlankedBody, FnSummary)>>,
 }
 
 /// What a job gives back.
@@ -1095,6 +1154,8 @@ struct Parsed {
     from_cache: bool,
     /// The text, when the job read it.
     text: Option<Text>,
+    /// The bodies this parse blanked that can be parsed alone later.
+    later: Vec<BlankedBody>,
 }
 
 /// Parses and summarises one file's text, on a worker thread. (A panic
@@ -1105,7 +1166,7 @@ fn summarise(
     elide: Elide,
     info: &CrateInfo,
     rules: &RuleSet,
-) -> Result<FileSummary, ParseFailure> {
+) -> (Result<FileSummary, ParseFailure>, Vec<BlankedBody>) {
     let keep = match &elide {
         Elide::Nothing => None,
         Elide::Items => Some(Keep {
@@ -1118,26 +1179,94 @@ fn summarise(
         }),
     };
     let elided = keep.and_then(|keep| crate::elide::elide(text, keep));
-    let (tree, bodies, hidden) = match elided.map(|e| (parse(&e.text), e.bodies, e.hidden)) {
-        Some((Ok(tree), bodies, hidden)) => (Ok(tree), bodies, hidden),
+    let (tree, elided) = match elided.map(|e| (parse(&e.text), e)) {
+        Some((Ok(tree), elided)) => (Ok(tree), Some(elided)),
         // The elided text should parse whenever the file does; if it
         // does not, the file as written decides.
-        Some((Err(_), _, _)) | None => (parse(text), Vec::new(), Vec::new()),
+        Some((Err(_), _)) | None => (parse(text), None),
     };
-    let summary = tree.map(|file| {
-        let mut summary = collect_elided(&file, &info.externs, rules, &hidden);
-        if !bodies.is_empty() {
-            for function in &mut summary.functions {
-                let at = (function.span.line as usize, function.span.column as usize);
-                function.elided = bodies.binary_search(&at).is_ok();
-            }
+    let blanked = match &elided {
+        Some(e) => Blanked {
+            hidden: &e.hidden,
+            bodies: &e.bodies,
+            body_ranges: &e.body_ranges,
+        },
+        None => Blanked::default(),
+    };
+    let (summary, later) = match tree {
+        Ok(file) => {
+            let (summary, later) = collect_elided(&file, &info.externs, rules, blanked);
+            (Ok(summary), later)
         }
-        summary
-    });
+        Err(failure) => (Err(failure), Vec::new()),
+    };
     // Span data for this file is no longer needed; without this each
     // worker keeps every file's text alive (PERF-NOTES).
     proc_macro2::extra::invalidate_current_thread_spans();
-    summary
+    (summary, later)
+}
+
+/// Summarises function bodies an earlier parse of the file blanked, each
+/// parsed alone: the summary `FileSummary::merge_bodies` adds to the
+/// file's. One that does not parse fails the unit, and the plan parses
+/// the file whole instead.
+fn summarise_bodies(
+    text: &str,
+    bodies: &[(BlankedBody, FnSummary)],
+    info: &CrateInfo,
+    rules: &RuleSet,
+) -> Result<FileSummary, ParseFailure> {
+    if bodies.is_empty() {
+        return Err(ParseFailure {
+            rule: IO_ERROR,
+            span: Span::FILE_START,
+            message: "internal error: no blanked body to parse; please report it".into(),
+        });
+    }
+    let mut out = FileSummary::default();
+    let mut failed = None;
+    for (body, header) in bodies {
+        match collect_body(text, body, header, &info.externs, rules) {
+            Ok(summary) => out.append(summary),
+            Err(failure) => {
+                failed = Some(failure);
+                break;
+            }
+        }
+    }
+    proc_macro2::extra::invalidate_current_thread_spans();
+    match failed {
+        Some(failure) => Err(failure),
+        None => Ok(out),
+    }
+}
+
+/// The blanked bodies a unit asks for, each with its function as its
+/// unit of first parse summarised it. A body that cannot be found (which
+/// the plan does not ask for) leaves the list empty, and the unit fails.
+fn blanked_bodies(
+    wanted: &[(usize, u32, u32)],
+    later: &[Vec<BlankedBody>],
+    results: &[Option<Result<Arc<FileSummary>, ParseFailure>>],
+) -> Vec<(BlankedBody, FnSummary)> {
+    let found: Option<Vec<_>> = wanted
+        .iter()
+        .map(|&(src, line, column)| {
+            let body = later
+                .get(src)?
+                .iter()
+                .find(|b| (b.line, b.column) == (line, column))?;
+            let Some(Some(Ok(summary))) = results.get(src) else {
+                return None;
+            };
+            let header = summary
+                .functions
+                .iter()
+                .find(|f| f.elided && (f.span.line, f.span.column) == (line, column))?;
+            Some((body.clone(), header.clone()))
+        })
+        .collect();
+    found.unwrap_or_default()
 }
 
 /// The finding for a file whose analysis panicked.

@@ -138,8 +138,8 @@ pub fn nesting_depth(text: &str) -> (usize, usize) {
     (max, max_line)
 }
 
-/// Parses source text into a syntax tree.
-pub fn parse(text: &str) -> Result<syn::File, ParseFailure> {
+/// Stops text that nests deeper than syn can safely recurse.
+fn refuse_deep_nesting(text: &str) -> Result<(), ParseFailure> {
     let (depth, line) = nesting_depth(text);
     if depth > MAX_NESTING {
         return Err(ParseFailure {
@@ -150,6 +150,12 @@ pub fn parse(text: &str) -> Result<syn::File, ParseFailure> {
             ),
         });
     }
+    Ok(())
+}
+
+/// Parses source text into a syntax tree.
+pub fn parse(text: &str) -> Result<syn::File, ParseFailure> {
+    refuse_deep_nesting(text)?;
     syn::parse_file(text).map_err(|e| {
         let start = e.span().start();
         let end = e.span().end();
@@ -158,6 +164,39 @@ pub fn parse(text: &str) -> Result<syn::File, ParseFailure> {
             rule: SYNTAX_ERROR,
             span: Span::new(line, start.column + 1, end.line.max(line), end.column + 1),
             message: format!("cannot parse this file: {e}"),
+        }
+    })
+}
+
+/// Parses one function body, the `{ .. }` at byte `range` of a file's
+/// text, alone. Its tokens get the lines and columns they have in the
+/// file: the text before it is stood in for by line breaks up to the
+/// brace's line (from 1) and spaces up to its column (from 0).
+pub fn parse_block(
+    text: &str,
+    range: (usize, usize),
+    (line, column): (usize, usize),
+) -> Result<syn::Block, ParseFailure> {
+    let body = text
+        .get(range.0..range.1)
+        .filter(|body| body.starts_with('{') && line > 0)
+        .ok_or_else(|| ParseFailure {
+            rule: SYNTAX_ERROR,
+            span: Span::FILE_START,
+            message: "a function body is not where the file's first reading put it".into(),
+        })?;
+    let mut padded = String::with_capacity(line - 1 + column + body.len());
+    padded.extend(std::iter::repeat_n('\n', line - 1));
+    padded.extend(std::iter::repeat_n(' ', column));
+    padded.push_str(body);
+    refuse_deep_nesting(&padded)?;
+    syn::parse_str::<syn::Block>(&padded).map_err(|e| {
+        let start = e.span().start();
+        let line = start.line.max(1);
+        ParseFailure {
+            rule: SYNTAX_ERROR,
+            span: Span::new(line, start.column + 1, line, start.column + 1),
+            message: format!("cannot parse this function body: {e}"),
         }
     })
 }

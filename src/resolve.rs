@@ -8,6 +8,7 @@
 
 use crate::hashing::{HashMap, HashSet};
 use crate::rules::RuleSet;
+use std::sync::Arc;
 /// Crate names, as `ExternNames` holds them.
 pub type NameSet = HashSet<String>;
 use syn::UseTree;
@@ -39,7 +40,17 @@ struct Scope {
 pub struct Resolver<'a> {
     externs: &'a ExternNames,
     rules: &'a RuleSet,
-    scopes: Vec<Scope>,
+    /// Shared, so a `Snapshot` costs a few reference counts, not the
+    /// module's table of names.
+    scopes: Vec<Arc<Scope>>,
+    self_types: Vec<String>,
+}
+
+/// The scopes in effect where a function's body starts, kept so the body
+/// can be resolved later without the file's tree (`Resolver::restore`).
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    scopes: Vec<Arc<Scope>>,
     self_types: Vec<String>,
 }
 
@@ -73,7 +84,7 @@ impl<'a> Resolver<'a> {
                 .names
                 .insert(name.clone(), format!("{module}::{name}"));
         }
-        self.scopes.push(scope);
+        self.scopes.push(Arc::new(scope));
         self.add_uses(uses);
     }
 
@@ -83,8 +94,30 @@ impl<'a> Resolver<'a> {
         for (name, path) in items {
             scope.names.insert(name.clone(), path.clone());
         }
-        self.scopes.push(scope);
+        self.scopes.push(Arc::new(scope));
         self.add_uses(uses);
+    }
+
+    /// The scopes in effect now.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            scopes: self.scopes.clone(),
+            self_types: self.self_types.clone(),
+        }
+    }
+
+    /// A resolver in the scopes of a snapshot.
+    pub fn restore(
+        externs: &'a ExternNames,
+        rules: &'a RuleSet,
+        snapshot: &Snapshot,
+    ) -> Resolver<'a> {
+        Resolver {
+            externs,
+            rules,
+            scopes: snapshot.scopes.clone(),
+            self_types: snapshot.self_types.clone(),
+        }
     }
 
     pub fn pop(&mut self) {
@@ -133,7 +166,7 @@ impl<'a> Resolver<'a> {
                 };
                 bound.push((binding.clone(), target));
             }
-            let scope = self.scopes.last_mut().expect("a scope was just pushed");
+            let scope = Arc::make_mut(self.scopes.last_mut().expect("a scope was just pushed"));
             for (binding, target) in bound {
                 match binding {
                     Binding::Name(name) => {
@@ -244,7 +277,7 @@ impl<'a> Resolver<'a> {
             .iter()
             .rposition(|s| s.module.is_some())
             .unwrap_or(0);
-        self.scopes[start..].iter()
+        self.scopes[start..].iter().map(|s| &**s)
     }
 
     fn keyword_path(&self, first: &str, rest: &[String]) -> Option<String> {

@@ -215,6 +215,62 @@ impl FileSummary {
         self.hidden.shrink_to_fit();
     }
 
+    /// Takes in the summary of function bodies parsed alone
+    /// (`collect::collect_body`) for the functions named at `at` (`(line,
+    /// column)` of their names), whose bodies this summary left out: each
+    /// takes its function's place, after the functions nested in it, as a
+    /// parse of the whole file would list them, and the items nested in
+    /// the bodies join the file's. A summary that has those bodies already
+    /// (the file was parsed again whole) is left as it is.
+    pub fn merge_bodies(&mut self, bodies: FileSummary, at: &[(u32, u32)]) {
+        let left_out = |f: &FnSummary| f.elided && at.contains(&(f.span.line, f.span.column));
+        if !self.functions.iter().any(left_out) {
+            return;
+        }
+        let mut functions = bodies.functions;
+        shift_contexts(&mut functions, self.contexts.len());
+        self.contexts.extend(bodies.contexts);
+        let mut nested = Vec::new();
+        for f in functions {
+            let slot = at
+                .contains(&(f.span.line, f.span.column))
+                .then(|| {
+                    self.functions
+                        .iter()
+                        .position(|g| g.elided && g.span == f.span && g.path == f.path)
+                })
+                .flatten();
+            match slot {
+                Some(slot) => {
+                    nested.push(f);
+                    self.functions.splice(slot..=slot, nested.drain(..));
+                }
+                None => nested.push(f),
+            }
+        }
+        self.functions.extend(nested);
+        self.fields.extend(bodies.fields);
+        self.types.extend(bodies.types);
+        self.uses.extend(bodies.uses);
+        self.mods.extend(bodies.mods);
+        self.item_lines.extend(bodies.item_lines);
+    }
+
+    /// Adds the functions and items of another summary of the same file's
+    /// text (bodies parsed alone, one after another).
+    pub fn append(&mut self, other: FileSummary) {
+        let mut functions = other.functions;
+        shift_contexts(&mut functions, self.contexts.len());
+        self.functions.extend(functions);
+        self.contexts.extend(other.contexts);
+        self.fields.extend(other.fields);
+        self.types.extend(other.types);
+        self.uses.extend(other.uses);
+        self.mods.extend(other.mods);
+        self.item_lines.extend(other.item_lines);
+        self.hidden.extend(other.hidden);
+    }
+
     /// Rewrites every file-relative path once the file's module path
     /// (`mycrate::storage`) and crate name are known.
     pub fn rebase(&mut self, module: &str, crate_name: &str) {
@@ -245,6 +301,16 @@ impl FileSummary {
         for u in &mut self.uses {
             fix(&mut u.module);
             fix(&mut u.target);
+        }
+    }
+}
+
+/// Moves the async contexts functions' calls point at by `offset`: their
+/// summary's contexts go after `offset` others.
+fn shift_contexts(functions: &mut [FnSummary], offset: usize) {
+    for call in functions.iter_mut().flat_map(|f| &mut f.calls) {
+        if let Some(c) = &mut call.async_context {
+            *c += offset;
         }
     }
 }
