@@ -1467,6 +1467,7 @@ mod tests {
         let keep = crate::elide::Keep {
             bodies: true,
             names: None,
+            keep_bodies: None,
         };
         let elided = crate::elide::elide(source, keep).expect("a long body");
         assert_eq!(elided.bodies.len(), 1);

@@ -60,6 +60,9 @@ pub struct Keep<'k> {
     pub bodies: bool,
     /// Only these module-level functions and types (sorted); `None`: all.
     pub names: Option<&'k [String]>,
+    /// With `bodies`: functions of these names (sorted) keep their bodies
+    /// (the plan needs them already); `None`: none do.
+    pub keep_bodies: Option<&'k [String]>,
 }
 
 /// The text with item contents blanked (and, as `keep` says, the bodies of
@@ -81,6 +84,7 @@ pub fn elide(text: &str, keep: Keep<'_>) -> Option<Elided> {
         blanks: Vec::new(),
         bodies: keep.bodies,
         keep: keep.names,
+        keep_bodies: keep.keep_bodies.unwrap_or_default(),
         kept: Vec::new(),
         parts: Vec::new(),
         names: Vec::new(),
@@ -161,6 +165,7 @@ struct Reader<'t> {
     blanks: Vec<Blank>,
     bodies: bool,
     keep: Option<&'t [String]>,
+    keep_bodies: &'t [String],
     /// Module-level functions and types `keep` asks for, and the others.
     kept: Vec<Part>,
     parts: Vec<Part>,
@@ -350,9 +355,13 @@ impl<'t> Reader<'t> {
                 i = self.skip_group(i)?;
             }
         }
+        let mut is_async = false;
         loop {
             match self.word(i) {
-                "default" | "unsafe" | "async" | "safe" | "auto" => i += 1,
+                "default" | "unsafe" | "async" | "safe" | "auto" => {
+                    is_async |= self.word(i) == "async";
+                    i += 1
+                }
                 "const" if matches!(self.word(i + 1), "fn" | "unsafe" | "async" | "extern") => {
                     i += 1
                 }
@@ -374,7 +383,7 @@ impl<'t> Reader<'t> {
         }
         let named = |kind: &'static str, at: usize| Some((kind, self.word(at).to_string()));
         let (kind, after) = match self.word(i) {
-            "fn" => (named("fn", i + 1), self.function(i)?),
+            "fn" => (named("fn", i + 1), self.function(i, is_async)?),
             word @ ("const" | "static") => {
                 let kind = if word == "const" { "const" } else { "static" };
                 let at = if self.word(i + 1) == "mut" {
@@ -432,8 +441,10 @@ impl<'t> Reader<'t> {
     }
 
     /// `fn ..` up to its body or `;`; with `bodies`, a long body is
-    /// blanked.
-    fn function(&mut self, mut i: usize) -> Option<usize> {
+    /// blanked, unless the plan needs it already or it is async code (an
+    /// async fn, or one holding an async block or closure): async code is
+    /// where findings are, and the plan starts from it.
+    fn function(&mut self, mut i: usize, is_async: bool) -> Option<usize> {
         let name = i + 1;
         loop {
             match self.punct(i) {
@@ -441,7 +452,20 @@ impl<'t> Reader<'t> {
                 Some(b'{') => {
                     let after = self.skip_group(i)?;
                     let long = self.tokens[after - 1].start - self.tokens[i].end >= MIN_BODY;
-                    if self.bodies && long && !self.word(name).is_empty() {
+                    let word = self.word(name);
+                    let wanted = self
+                        .keep_bodies
+                        .binary_search_by(|k| k.as_str().cmp(word))
+                        .is_ok();
+                    if self.bodies
+                        && long
+                        && !word.is_empty()
+                        && !wanted
+                        && !is_async
+                        && !self.tokens[i..after]
+                            .iter()
+                            .any(|t| t.kind == Kind::Ident && &self.text[t.start..t.end] == "async")
+                    {
                         self.names.push(self.tokens[name].start);
                         self.ranges
                             .push((self.tokens[i].start, self.tokens[after - 1].end));
@@ -752,11 +776,13 @@ mod tests {
 
     const ALL: Keep<'static> = Keep {
         bodies: false,
+        keep_bodies: None,
         names: None,
     };
     const NAMES: Keep<'static> = Keep {
         bodies: true,
         names: None,
+        keep_bodies: None,
     };
 
     #[test]
@@ -831,6 +857,31 @@ mod tests {
     }
 
     #[test]
+    fn async_code_and_bodies_the_plan_needs_are_never_blanked() {
+        let long = "    let text = std::fs::read_to_string(\"some/long/path/to/a/file\").unwrap();\n    drop(text);\n    drop(more);\n";
+        let text = format!(
+            "pub(crate) async unsafe fn handler() {{\n{long}}}\n\
+             fn spawner() {{\n{long}    let f = async move {{ 1 }};\n}}\n\
+             fn needed() {{\n{long}}}\n\
+             fn other() {{\n{long}}}\n"
+        );
+        let needed = vec!["needed".to_string()];
+        let out = elide(
+            &text,
+            Keep {
+                bodies: true,
+                names: None,
+                keep_bodies: Some(&needed),
+            },
+        )
+        .expect("a body to blank");
+        // Only `other` (line 17) is blanked.
+        assert_eq!(out.bodies, vec![(17, 4)]);
+        assert_eq!(out.text.matches("read_to_string").count(), 3);
+        assert!(out.text.contains("async move"));
+    }
+
+    #[test]
     fn blanked_bodies_keep_their_ranges_when_an_item_around_one_is_dropped() {
         let body = |call: &str| {
             format!(
@@ -849,6 +900,7 @@ mod tests {
             Keep {
                 bodies: true,
                 names: Some(&keep),
+                keep_bodies: None,
             },
         )
         .expect("bodies to blank");
@@ -880,6 +932,7 @@ mod tests {
             Keep {
                 bodies: true,
                 names: Some(&keep),
+                keep_bodies: None,
             },
         )
         .expect("items to blank");

@@ -92,6 +92,9 @@ pub struct Planner<'r> {
     item_searched: HashSet<(u32, String)>,
     /// `(crate, type name, method name)`.
     method_needs: HashSet<(u32, String, String)>,
+    /// `(crate, method name)` of `method_needs` and `name_needs`: the
+    /// methods whose bodies a first parse keeps.
+    method_names: HashSet<(u32, String)>,
     /// Module paths whose glob-importing files were needed.
     glob_modules: HashSet<String>,
     /// Paths needed so far, with the crate naming them: needing one again
@@ -222,6 +225,7 @@ impl<'r> Planner<'r> {
             item_needs: HashSet::default(),
             item_searched: HashSet::default(),
             method_needs: HashSet::default(),
+            method_names: HashSet::default(),
             glob_modules: HashSet::default(),
             paths_done: HashSet::default(),
             aliases: HashMap::default(),
@@ -344,6 +348,39 @@ impl<'r> Planner<'r> {
         names.sort_unstable();
         names.dedup();
         names.into()
+    }
+
+    /// For the first parse, with bodies, of a file: the functions whose
+    /// long bodies it keeps (sorted), those whose names the plan needs so
+    /// far, besides async code, which is always kept. The others are
+    /// blanked, and each one needed later is parsed alone. `None` keeps
+    /// every body: files parsed again whole, and those below.
+    pub fn keep_bodies(&self, unit: usize) -> Option<Arc<[String]>> {
+        let file = self
+            .files
+            .get(unit)
+            .filter(|_| unit < self.full_unit.len())?;
+        let index = file.index.as_ref()?;
+        // A file seeded only by its async code keeps that code (`elide`
+        // never blanks it); one with a current-thread-only callee, a
+        // suppression comment or a doubtful scan, or named by the user, is
+        // parsed whole.
+        if !self.full[unit] || file.force || file.mentions_ct || index.anomaly {
+            return None;
+        }
+        let krate = file.krate as u32;
+        let mut names: Vec<String> = index
+            .fns
+            .iter()
+            .filter(|name| {
+                let key = (krate, name.to_string());
+                self.item_needs.contains(&key) || self.method_names.contains(&key)
+            })
+            .map(str::to_string)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        Some(names.into())
     }
 
     /// Parses `file` again with everything in it, once.
@@ -901,6 +938,7 @@ impl<'r> Planner<'r> {
         {
             return;
         }
+        self.method_names.insert((krate, name.to_string()));
         self.need_methods_named(krate, name, |ix| ix.has_impl_word(ty));
     }
 
@@ -975,6 +1013,7 @@ impl<'r> Planner<'r> {
         if !self.name_needs.insert((origin, name.to_string())) {
             return;
         }
+        self.method_names.insert((origin, name.to_string()));
         self.need_methods_named(origin, name, |ix| !ix.impl_words.is_empty());
     }
 

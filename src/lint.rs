@@ -736,15 +736,20 @@ impl FilePass<'_> {
                             // A replayed plan has only the files: their cached
                             // summaries are the final ones, and one parsed
                             // again is parsed in full.
-                            let (i, names) = match &planner {
-                                Some(p) => (p.origin(u), p.elides_bodies(u).then(|| p.keep(u))),
-                                None => (u, None),
+                            let (i, names, bodies) = match &planner {
+                                Some(p) => (
+                                    p.origin(u),
+                                    p.elides_bodies(u).then(|| p.keep(u)),
+                                    p.keep_bodies(u),
+                                ),
+                                None => (u, None, None),
                             };
                             let cached = if u == i { read[i].cached.take() } else { None };
-                            let elide = match names {
+                            let elide = match (names, bodies) {
                                 _ if !self.elides(i) => Elide::Nothing,
-                                Some(names) => Elide::ItemsAndBodies(names),
-                                None => Elide::Items,
+                                (Some(names), _) => Elide::ItemsAndBodies(names),
+                                (None, Some(bodies)) => Elide::Bodies(bodies),
+                                (None, None) => Elide::Items,
                             };
                             let text = match &read[i].text {
                                 Ok(Some(text)) => Some(text.clone()),
@@ -1172,10 +1177,17 @@ fn summarise(
         Elide::Items => Some(Keep {
             bodies: false,
             names: None,
+            keep_bodies: None,
         }),
         Elide::ItemsAndBodies(names) => Some(Keep {
             bodies: true,
             names: Some(names),
+            keep_bodies: None,
+        }),
+        Elide::Bodies(needed) => Some(Keep {
+            bodies: true,
+            names: None,
+            keep_bodies: Some(needed),
         }),
     };
     let elided = keep.and_then(|keep| crate::elide::elide(text, keep));
@@ -1294,6 +1306,9 @@ enum Elide {
     /// needed. Of the module-level functions and types, only these are
     /// kept.
     ItemsAndBodies(Arc<[String]>),
+    /// Item contents, and the long bodies of functions other than these:
+    /// for a file without async code needed for some of its functions.
+    Bodies(Arc<[String]>),
 }
 
 fn trace(message: &str) {

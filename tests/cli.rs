@@ -289,3 +289,69 @@ fn suppressions_silence_and_unused_ones_are_reported() {
     assert_eq!(items[0]["rule"], "unused-suppression");
     assert_eq!(items[0]["line"], 6);
 }
+
+/// A function body the first parse blanked (its file was needed for
+/// another function) is parsed alone once the plan reaches it, and the
+/// blocking call in it reaches the async caller. A body that does not
+/// parse alone sends its file to a whole parse, which reports the error.
+#[test]
+fn bodies_blanked_at_first_are_parsed_when_the_plan_needs_them() {
+    let long = "    let text = String::from(\"a line long enough for this body to be blanked\");\n    drop(text);\n";
+    let s = Scratch::new("bodies");
+    s.write(
+        "src/main.rs",
+        "mod broken;\nmod util;\nasync fn handler() {\n    util::helper();\n}\n\
+         async fn other() {\n    broken::entry();\n}\n",
+    )
+    .write(
+        "src/util.rs",
+        format!(
+            "pub fn helper() {{\n{long}    deeper();\n}}\n\
+             fn deeper() {{\n{long}    std::thread::sleep(std::time::Duration::from_secs(1));\n}}\n"
+        ),
+    )
+    .write(
+        "src/broken.rs",
+        format!(
+            "pub fn entry() {{\n{long}    inner();\n}}\nfn inner() {{\n{long}    let = ;\n}}\n"
+        ),
+    );
+    let out = blocklint(&s.0, &["--format", "json", "--stats", "--no-cache"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let items = json(&out);
+    let at = |path: &str| -> Vec<(String, u64)> {
+        items
+            .iter()
+            .filter(|i| i["path"] == path)
+            .map(|i| {
+                (
+                    i["rule"].as_str().unwrap().to_string(),
+                    i["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        at("src/main.rs"),
+        vec![("blocking-sleep".to_string(), 4)],
+        "{items:?}"
+    );
+    let main = items.iter().find(|i| i["path"] == "src/main.rs").unwrap();
+    let chain = main["message"].as_str().unwrap();
+    assert!(
+        chain.contains("std::thread::sleep") && chain.contains("2 calls deep"),
+        "{chain}"
+    );
+    assert_eq!(
+        at("src/broken.rs"),
+        vec![("syntax-error".to_string(), 9)],
+        "{items:?}"
+    );
+    let alone: usize = stderr
+        .split("bodies parsed alone ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count of bodies in:\n{stderr}"));
+    assert!(alone >= 2, "{stderr}");
+}
