@@ -184,7 +184,7 @@ fn print_stats(stats: &crate::lint::Stats, seconds: f64) {
     eprintln!(
         "blocklint: {} files ({:.1} MB) in {seconds:.2} s: parsed {} ({:.1} MB, {:.1}%), \
          from cache {} ({:.1} MB, {:.1}%), skipped {} ({:.1} MB, {:.1}%), parsed again {} ({:.1} MB), \
-         bodies parsed alone {} ({:.1} MB); \
+         bodies parsed alone {} ({:.1} MB), items parsed alone {} ({:.1} MB); \
          {} scans from cache; handed out in {} batches",
         stats.files,
         mb(stats.bytes),
@@ -201,6 +201,8 @@ fn print_stats(stats: &crate::lint::Stats, seconds: f64) {
         mb(stats.reparsed_bytes),
         stats.bodies,
         mb(stats.body_bytes),
+        stats.items,
+        mb(stats.item_bytes),
         stats.scans_cached,
         stats.batches,
     );

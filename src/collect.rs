@@ -56,20 +56,43 @@ pub struct BlankedBody {
     inline_mods: Vec<String>,
 }
 
+/// A module of a file, with the scopes its items are resolved in, so an
+/// item `elide` blanked whole can be summarised alone (`collect_item`).
+#[derive(Debug, Clone)]
+pub struct ModuleScope {
+    /// The inline modules it is, outermost first (empty: the file's own).
+    pub inline_mods: Vec<String>,
+    path: String,
+    scopes: Snapshot,
+}
+
+/// What an elided parse left out that can be summarised later on its own.
+#[derive(Debug, Clone, Default)]
+pub struct LeftOut {
+    /// Blanked bodies of functions that are not async.
+    pub bodies: Vec<BlankedBody>,
+    /// Functions and types blanked whole, and the modules they sit in.
+    pub items: Vec<crate::elide::Hidden>,
+    pub modules: Vec<ModuleScope>,
+}
+
 /// `collect` over a tree of elided text. Functions whose bodies were
-/// blanked are marked `elided`, and those that can be summarised later on
-/// their own (not async) are returned beside the summary.
+/// blanked are marked `elided`; what was left out and can be summarised
+/// later on its own is returned beside the summary.
 pub fn collect_elided(
     file: &syn::File,
     externs: &ExternNames,
     rules: &RuleSet,
     blanked: Blanked<'_>,
-) -> (FileSummary, Vec<BlankedBody>) {
+) -> (FileSummary, LeftOut) {
     let hidden = blanked.hidden;
+    let items: Vec<crate::elide::Hidden> =
+        hidden.iter().filter(|h| h.needed_later).cloned().collect();
     let mut collector = Collector {
         hidden,
         blanked,
         later: Vec::new(),
+        modules: (!items.is_empty()).then(Vec::new),
         resolver: Resolver::new(externs, rules),
         summary: FileSummary::default(),
         functions: Vec::new(),
@@ -79,7 +102,11 @@ pub fn collect_elided(
         macro_depth: 0,
     };
     collector.module("$mod".into(), &file.items);
-    let later = collector.later;
+    let left_out = LeftOut {
+        bodies: collector.later,
+        modules: collector.modules.unwrap_or_default(),
+        items,
+    };
     let mut summary = collector.summary;
     summary.hidden = hidden
         .iter()
@@ -89,7 +116,7 @@ pub fn collect_elided(
     summary.hidden.sort_unstable();
     summary.hidden.dedup();
     summary.shrink();
-    (summary, later)
+    (summary, left_out)
 }
 
 /// Summarises the blanked body of one function of `text`: its calls, as a
@@ -107,6 +134,7 @@ pub fn collect_body(
         hidden: &[],
         blanked: Blanked::default(),
         later: Vec::new(),
+        modules: None,
         resolver: Resolver::restore(externs, rules, &body.scopes),
         summary: FileSummary::default(),
         functions: Vec::new(),
@@ -137,6 +165,36 @@ pub fn collect_body(
     Ok(summary)
 }
 
+/// Summarises one item of `text` that `elide` blanked whole (a function or
+/// a type), in the scopes of its module, as a parse of the whole file
+/// would have.
+pub fn collect_item(
+    text: &str,
+    item: &crate::elide::Hidden,
+    module: &ModuleScope,
+    externs: &ExternNames,
+    rules: &RuleSet,
+) -> Result<FileSummary, crate::parse::ParseFailure> {
+    let tree = crate::parse::parse_item(text, item.range)?;
+    let mut collector = Collector {
+        hidden: &[],
+        blanked: Blanked::default(),
+        later: Vec::new(),
+        modules: None,
+        resolver: Resolver::restore(externs, rules, &module.scopes),
+        summary: FileSummary::default(),
+        functions: Vec::new(),
+        awaiting: false,
+        inline_mods: module.inline_mods.clone(),
+        externs,
+        macro_depth: 0,
+    };
+    collector.item(&tree, &module.path);
+    let mut summary = collector.summary;
+    summary.shrink();
+    Ok(summary)
+}
+
 struct FnState {
     summary: FnSummary,
     locals: Vec<HashMap<String, TyExpr>>,
@@ -161,6 +219,8 @@ struct Collector<'a> {
     blanked: Blanked<'a>,
     /// The blanked bodies met so far that `collect_body` can take later.
     later: Vec<BlankedBody>,
+    /// The modules met so far, when items were blanked whole.
+    modules: Option<Vec<ModuleScope>>,
     summary: FileSummary,
     functions: Vec<FnState>,
     /// Set by `.await` (and by macros that await) for the expression about to
@@ -247,6 +307,13 @@ impl<'a> Collector<'a> {
             .filter_map(|i| if let Item::Use(u) = i { Some(u) } else { None })
             .collect();
         self.resolver.push_module(path.clone(), &names, &uses);
+        if let Some(modules) = &mut self.modules {
+            modules.push(ModuleScope {
+                inline_mods: self.inline_mods.clone(),
+                path: path.clone(),
+                scopes: self.resolver.snapshot(),
+            });
+        }
         let (bindings, globs) = module_bindings(&self.resolver);
         for (name, target) in bindings {
             self.summary.uses.push(UseAlias {
@@ -1477,7 +1544,8 @@ mod tests {
             bodies: &elided.bodies,
             body_ranges: &elided.body_ranges,
         };
-        let (mut summary, later) = collect_elided(&tree, &externs, &rules, blanked);
+        let (mut summary, left_out) = collect_elided(&tree, &externs, &rules, blanked);
+        let later = left_out.bodies;
         let header = summary.functions.iter().find(|f| f.elided).unwrap().clone();
         assert!(header.calls.is_empty());
         let at = [(later[0].line, later[0].column)];
@@ -1485,6 +1553,60 @@ mod tests {
         summary.merge_bodies(bodies, &at);
         assert_eq!(summary.functions, whole.functions);
         assert!(summary.functions.iter().any(|f| f.name == "nested"));
+    }
+
+    /// Items `elide` blanked whole, parsed alone later in the scopes of
+    /// their module, summarise as in a parse of the whole file.
+    #[test]
+    fn items_parsed_alone_summarise_as_in_the_whole_file() {
+        let source = "use std::fs;\n\
+            mod inner {\n\
+            \x20   use std::io as sio;\n\
+            \x20   pub struct Kept { f: sio::Result<()> }\n\
+            \x20   /// Docs, é.\n\
+            \x20   #[derive(Debug)] pub struct Wanted { file: super::fs::File, kept: Kept }\n\
+            \x20   pub fn helper() -> super::fs::File { super::fs::File::open(\"x\").unwrap() }\n\
+            \x20   type Alias = sio::Error;\n\
+            }\n";
+        let rules = RuleSet::builtin().unwrap();
+        let externs = ExternNames::default();
+        let whole = collect(&syn::parse_file(source).unwrap(), &externs, &rules);
+        let keep = vec!["Kept".to_string()];
+        let keep = crate::elide::Keep {
+            bodies: true,
+            names: Some(&keep),
+            keep_bodies: None,
+        };
+        let elided = crate::elide::elide(source, keep).expect("items to blank");
+        let tree = syn::parse_file(&elided.text).unwrap();
+        let blanked = Blanked {
+            hidden: &elided.hidden,
+            bodies: &elided.bodies,
+            body_ranges: &elided.body_ranges,
+        };
+        let (mut summary, left_out) = collect_elided(&tree, &externs, &rules, blanked);
+        assert_eq!(summary.hidden, vec!["Alias", "Wanted", "helper"]);
+        let mut parsed = FileSummary::default();
+        for item in &left_out.items {
+            let module = left_out
+                .modules
+                .iter()
+                .find(|m| m.inline_mods == item.module)
+                .unwrap();
+            parsed.append(collect_item(source, item, module, &externs, &rules).unwrap());
+        }
+        summary.merge_items(parsed, &["Alias".into(), "Wanted".into(), "helper".into()]);
+        assert!(summary.hidden.is_empty());
+        let sorted = |s: &FileSummary| {
+            let mut all: Vec<String> = s.functions.iter().map(|f| format!("{f:?}")).collect();
+            all.extend(s.types.iter().cloned());
+            all.extend(s.fields.iter().map(|f| format!("{f:?}")));
+            all.extend(s.uses.iter().map(|u| format!("{u:?}")));
+            all.extend(s.item_lines.iter().map(|l| format!("{l:?}")));
+            all.sort();
+            all
+        };
+        assert_eq!(sorted(&summary), sorted(&whole));
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub struct Hidden {
     /// own module).
     pub module: Vec<String>,
     pub name: String,
+    /// Its bytes in the text, attributes included, so it can be parsed on
+    /// its own when a plan comes to need it.
+    pub range: (usize, usize),
     /// A function or type, which a plan may come to need (a constant or
     /// static never is: a summary records nothing of them).
     pub needed_later: bool,
@@ -232,11 +235,12 @@ impl<'t> Reader<'t> {
             names: (names, self.names.len()),
         };
         if matches!(kind, "const" | "static") {
-            self.drop_part(&part);
+            let range = self.drop_part(&part);
             if part.name != "_" {
                 self.hidden.push(Hidden {
                     module: part.module,
                     name: part.name,
+                    range,
                     needed_later: false,
                 });
             }
@@ -256,19 +260,25 @@ impl<'t> Reader<'t> {
         Some(after)
     }
 
-    /// Blanks a part whole, in place of what was blanked inside it.
-    fn drop_part(&mut self, part: &Part) {
+    /// Blanks a part whole, in place of what was blanked inside it, and
+    /// gives its byte range.
+    fn drop_part(&mut self, part: &Part) -> (usize, usize) {
         for b in &mut self.blanks[part.blanks.0..part.blanks.1] {
             b.end = b.start;
         }
         for n in &mut self.names[part.names.0..part.names.1] {
             *n = usize::MAX;
         }
+        let range = (
+            self.tokens[part.tokens.0].start,
+            self.tokens[part.tokens.1 - 1].end,
+        );
         self.blanks.push(Blank {
-            start: self.tokens[part.tokens.0].start,
-            end: self.tokens[part.tokens.1 - 1].end,
+            start: range.0,
+            end: range.1,
             zero: false,
         });
+        range
     }
 
     /// Keeps, besides the items asked for, every item of the file that a
@@ -308,10 +318,11 @@ impl<'t> Reader<'t> {
             if kept {
                 continue;
             }
-            self.drop_part(&part);
+            let range = self.drop_part(&part);
             self.hidden.push(Hidden {
                 module: part.module,
                 name: part.name,
+                range,
                 needed_later: true,
             });
         }

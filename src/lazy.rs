@@ -28,6 +28,15 @@ use std::sync::Arc;
 
 use crate::hashing::{HashMap, HashSet};
 
+/// What a unit's parse left out that can be parsed alone later.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Alone {
+    /// Blanked function bodies (`collect::LeftOut::bodies`).
+    pub bodies: bool,
+    /// Items blanked whole (`collect::LeftOut::items`).
+    pub items: bool,
+}
+
 /// One crate of the run, as the planner needs it.
 #[derive(Debug, Clone)]
 pub struct PlanCrate {
@@ -174,6 +183,17 @@ pub struct Planner<'r> {
     /// Files with a body that did not parse alone: they are parsed again
     /// whole instead (which reports the error, if the file has one).
     no_bodies: Vec<bool>,
+    /// Per unit: its parse kept where the items it blanked whole are.
+    can_items: Vec<bool>,
+    /// Units that parse items blanked whole alone, each with the items it
+    /// parses: the unit that blanked them, and their name.
+    items: HashMap<usize, Vec<(usize, String)>>,
+    /// Per file: its item unit not handed out yet, which takes more.
+    open_items: Vec<Option<usize>>,
+    /// `(file, name)` of items asked for alone.
+    items_of: HashSet<(u32, String)>,
+    /// Files with an item that did not parse alone: parsed again instead.
+    no_items: Vec<bool>,
     /// Per file: its latest unit, and how many times it was parsed again
     /// for names.
     latest: Vec<usize>,
@@ -261,6 +281,11 @@ impl<'r> Planner<'r> {
             open_body: vec![None; n],
             body_of: HashMap::default(),
             no_bodies: vec![false; n],
+            can_items: vec![false; n],
+            items: HashMap::default(),
+            open_items: vec![None; n],
+            items_of: HashSet::default(),
+            no_items: vec![false; n],
         };
         for i in 0..n {
             let f = &planner.files[i];
@@ -324,6 +349,12 @@ impl<'r> Planner<'r> {
     /// first parse and the `(line, column)` of its function's name.
     pub fn body_request(&self, unit: usize) -> Option<&[(usize, u32, u32)]> {
         self.bodies.get(&unit).map(Vec::as_slice)
+    }
+
+    /// For a unit that parses items blanked whole alone: each item's unit
+    /// of parse and its name.
+    pub fn item_request(&self, unit: usize) -> Option<&[(usize, String)]> {
+        self.items.get(&unit).map(Vec::as_slice)
     }
 
     /// The module-level functions and types a unit parsed for its names
@@ -398,7 +429,7 @@ impl<'r> Planner<'r> {
     /// needed name by name, one after another (a struct, then its fields'
     /// types, then their aliases), so a file may be parsed for names a few
     /// times, each cheap, before it is parsed whole.
-    fn request_names(&mut self, file: usize) {
+    fn request_names(&mut self, file: usize, name: &str) {
         if self.full_unit[file].is_some() {
             return;
         }
@@ -406,6 +437,24 @@ impl<'r> Planner<'r> {
         if !self.absorbed[latest] {
             // Not handed out yet: its names are taken then. Being parsed:
             // `register` looks at what it left out.
+            return;
+        }
+        if self.can_items[latest] && !self.no_items[file] {
+            // The items of that name alone, in the scopes of their modules.
+            if self.items_of.insert((file as u32, name.to_string())) {
+                let unit = match self.open_items[file] {
+                    Some(unit) if !self.dispatched[unit] => unit,
+                    _ => {
+                        let unit = self.new_unit(file, true);
+                        self.open_items[file] = Some(unit);
+                        unit
+                    }
+                };
+                self.items
+                    .entry(unit)
+                    .or_default()
+                    .push((latest, name.to_string()));
+            }
             return;
         }
         if self.name_parses[file] >= NAME_PARSES {
@@ -432,6 +481,7 @@ impl<'r> Planner<'r> {
         self.absorbed.push(false);
         self.summaries.push(None);
         self.can_body.push(false);
+        self.can_items.push(false);
         self.pending.push(unit);
         unit
     }
@@ -498,11 +548,12 @@ impl<'r> Planner<'r> {
     /// Takes in the summaries of units just parsed (`None` for one that
     /// failed), in any order, and works out what they need.
     ///
-    /// `can_body`: the unit's parse kept where its blanked bodies are.
-    pub fn absorb(&mut self, parsed: Vec<(usize, Option<Arc<FileSummary>>, bool)>) {
-        for (unit, summary, can_body) in parsed {
+    /// `alone`: what the unit's parse left out that can be parsed alone.
+    pub fn absorb(&mut self, parsed: Vec<(usize, Option<Arc<FileSummary>>, Alone)>) {
+        for (unit, summary, alone) in parsed {
             self.absorbed[unit] = true;
-            self.can_body[unit] = can_body;
+            self.can_body[unit] = alone.bodies;
+            self.can_items[unit] = alone.items;
             match summary {
                 Some(summary) => {
                     self.register(unit, &summary);
@@ -516,6 +567,13 @@ impl<'r> Planner<'r> {
                     for (key, level) in self.carry.remove(&unit).unwrap_or_default() {
                         self.carry_to(unit, key, level);
                     }
+                }
+                None if self.items.contains_key(&unit) => {
+                    // An item that does not parse alone: the file is
+                    // parsed again (whole, for the error, if it has one).
+                    let file = self.origin[unit];
+                    self.no_items[file] = true;
+                    self.request_reparse(file);
                 }
                 None => {}
             }
@@ -552,7 +610,7 @@ impl<'r> Planner<'r> {
         for name in &summary.hidden {
             let key = (krate, name.clone());
             if self.item_needs.contains(&key) {
-                self.request_names(origin);
+                self.request_names(origin, name);
             }
             let files = self.hidden_by.entry(key).or_default();
             if files.last() != Some(&(origin as u32)) {
@@ -910,7 +968,7 @@ impl<'r> Planner<'r> {
         let key = (krate, name.to_string());
         if let Some(files) = self.hidden_by.get(&key) {
             for f in files.clone() {
-                self.request_names(f as usize);
+                self.request_names(f as usize, name);
             }
         }
         if let Some(targets) = self.aliases.get(&key) {

@@ -4,9 +4,13 @@
 
 use crate::analysis::{AnalysedFile, analyse};
 use crate::cache::{self, CrateCache};
-use crate::collect::{Blanked, BlankedBody, collect_body, collect_elided};
+use crate::collect::{
+    Blanked, BlankedBody, LeftOut, ModuleScope, collect_body, collect_elided, collect_item,
+};
 use crate::discover::{SourcePath, discover};
+use crate::elide::Hidden;
 use crate::elide::Keep;
+use crate::lazy::Alone;
 use crate::lazy::{PlanCrate, PlanFile, Planner};
 use crate::manifest::{CrateFinder, CrateInfo};
 use crate::model::{Finding, IO_ERROR, SYNTAX_ERROR, Span};
@@ -71,6 +75,10 @@ pub struct Stats {
     /// came to need them, and their bytes.
     pub bodies: usize,
     pub body_bytes: u64,
+    /// Functions and types a first parse blanked whole, parsed alone when
+    /// the plan came to need them, and their bytes.
+    pub items: usize,
+    pub item_bytes: u64,
     /// Files whose summary came from the cache.
     pub cached: usize,
     pub cached_bytes: u64,
@@ -697,7 +705,7 @@ impl FilePass<'_> {
         let low = rayon::current_num_threads();
         let mut planning = std::time::Duration::ZERO;
         // Per unit: the bodies its parse blanked that can be parsed alone.
-        let mut later: Vec<Vec<BlankedBody>> = Vec::new();
+        let mut later: Vec<LeftOut> = Vec::new();
         rayon::in_place_scope(|scope| {
             loop {
                 let mut batch: Vec<usize> = match (&mut planner, &mut replay) {
@@ -759,6 +767,10 @@ impl FilePass<'_> {
                                 .as_ref()
                                 .and_then(|p| p.body_request(u))
                                 .map(|wanted| blanked_bodies(wanted, &later, &results));
+                            let items = planner
+                                .as_ref()
+                                .and_then(|p| p.item_request(u))
+                                .map(|wanted| hidden_items(wanted, &later));
                             Job {
                                 unit: u,
                                 file: i,
@@ -767,6 +779,7 @@ impl FilePass<'_> {
                                 elide,
                                 text,
                                 bodies,
+                                items,
                             }
                         })
                         .collect();
@@ -797,7 +810,7 @@ impl FilePass<'_> {
                                         outcome: Err(internal_error(panic)),
                                         from_cache: false,
                                         text: None,
-                                        later: Vec::new(),
+                                        later: LeftOut::default(),
                                     }
                                 });
                             // The receiver outlives the scope.
@@ -837,11 +850,22 @@ impl FilePass<'_> {
                             .iter()
                             .filter_map(|&(src, line, column)| {
                                 later[src]
+                                    .bodies
                                     .iter()
                                     .find(|b| (b.line, b.column) == (line, column))
                             })
                             .map(|b| (b.range.1 - b.range.0) as u64)
                             .sum::<u64>();
+                    } else if let Some(wanted) =
+                        planner.as_ref().and_then(|p| p.item_request(done.unit))
+                    {
+                        for (src, name) in wanted {
+                            let items = later[*src].items.iter().filter(|h| &h.name == name);
+                            for item in items {
+                                stats.items += 1;
+                                stats.item_bytes += (item.range.1 - item.range.0) as u64;
+                            }
+                        }
                     } else if done.unit >= n {
                         stats.reparsed += 1;
                         stats.reparsed_bytes += bytes;
@@ -853,12 +877,15 @@ impl FilePass<'_> {
                         stats.parsed_bytes += bytes;
                     }
                     let outcome = done.outcome.map(Arc::new);
-                    let can_body = !done.later.is_empty();
+                    let alone = Alone {
+                        bodies: !done.later.bodies.is_empty(),
+                        items: !done.later.items.is_empty(),
+                    };
                     if later.len() <= done.unit {
-                        later.resize_with(done.unit + 1, Vec::new);
+                        later.resize_with(done.unit + 1, LeftOut::default);
                     }
                     later[done.unit] = done.later;
-                    absorbed.push((done.unit, outcome.as_ref().ok().cloned(), can_body));
+                    absorbed.push((done.unit, outcome.as_ref().ok().cloned(), alone));
                     results[done.unit] = Some(outcome);
                 }
                 if let Some(planner) = &mut planner {
@@ -883,17 +910,23 @@ impl FilePass<'_> {
                 let Some(result) = results[u].take() else {
                     continue;
                 };
-                match planner.body_request(u) {
-                    Some(wanted) => {
-                        if let Ok(bodies) = result {
-                            let at: Vec<(u32, u32)> = wanted
-                                .iter()
-                                .map(|&(_, line, column)| (line, column))
-                                .collect();
-                            merges.push((planner.origin(u), bodies, at));
-                        }
+                let merge = match (planner.body_request(u), planner.item_request(u)) {
+                    (Some(wanted), _) => Merge::Bodies(
+                        wanted
+                            .iter()
+                            .map(|&(_, line, column)| (line, column))
+                            .collect(),
+                    ),
+                    (None, Some(wanted)) => {
+                        Merge::Items(wanted.iter().map(|(_, name)| name.clone()).collect())
                     }
-                    None => results[planner.origin(u)] = Some(result),
+                    (None, None) => {
+                        results[planner.origin(u)] = Some(result);
+                        continue;
+                    }
+                };
+                if let Ok(summary) = result {
+                    merges.push((planner.origin(u), summary, merge));
                 }
             }
         }
@@ -905,10 +938,14 @@ impl FilePass<'_> {
             cache::save_plan(dir, shape, key, planned);
         }
         drop(planner);
-        for (file, bodies, at) in merges {
+        for (file, parsed, merge) in merges {
             if let Some(Ok(summary)) = &mut results[file] {
-                let bodies = Arc::try_unwrap(bodies).unwrap_or_else(|b| (*b).clone());
-                Arc::make_mut(summary).merge_bodies(bodies, &at);
+                let parsed = Arc::try_unwrap(parsed).unwrap_or_else(|p| (*p).clone());
+                let summary = Arc::make_mut(summary);
+                match merge {
+                    Merge::Bodies(at) => summary.merge_bodies(parsed, &at),
+                    Merge::Items(names) => summary.merge_items(parsed, &names),
+                }
             }
         }
         if std::env::var_os("BLOCKLINT_TRACE").is_some() {
@@ -1040,21 +1077,25 @@ impl FilePass<'_> {
     fn parse_job(&self, job: Job) -> Parsed {
         // A stored outcome that does not decode is parsed again, as a miss.
         let (outcome, from_cache, text, later) = match job.cached.and_then(|c| c.decode()) {
-            Some(parsed) => (parsed.into_result(), true, None, Vec::new()),
+            Some(parsed) => (parsed.into_result(), true, None, LeftOut::default()),
             None => {
                 let (text, read_now) = match job.text {
                     Some(text) => (Ok(text), false),
                     None => (self.load(job.file).0, true),
                 };
                 let info = self.infos[self.group_of[job.file]];
-                let (outcome, later) = match (&text, job.bodies) {
-                    (Ok(text), Some(bodies)) => (
+                let (outcome, later) = match (&text, job.bodies, job.items) {
+                    (Ok(text), Some(bodies), _) => (
                         summarise_bodies(text, &bodies, info, self.rules),
-                        Vec::new(),
+                        LeftOut::default(),
                     ),
-                    (Ok(text), None) => summarise(text, job.elide, info, self.rules),
+                    (Ok(text), None, Some(items)) => (
+                        summarise_items(text, &items, info, self.rules),
+                        LeftOut::default(),
+                    ),
+                    (Ok(text), None, None) => summarise(text, job.elide, info, self.rules),
                     // Gone or changed since it was first read.
-                    (Err(failure), _) => (Err(failure.clone()), Vec::new()),
+                    (Err(failure), _, _) => (Err(failure.clone()), LeftOut::default()),
                 };
                 (outcome, false, text.ok().filter(|_| read_now), later)
             }
@@ -1149,6 +1190,9 @@ struct Job {
     /// For a unit that parses blanked bodies alone: each body, with its
     /// function as the first parse summarised it.
     bodies: Option<Vec<(BlankedBody, FnSummary)>>,
+    /// For a unit that parses items blanked whole alone: each item, with
+    /// the module it sits in.
+    items: Option<Vec<(Hidden, ModuleScope)>>,
 }
 
 /// What a job gives back.
@@ -1159,8 +1203,8 @@ struct Parsed {
     from_cache: bool,
     /// The text, when the job read it.
     text: Option<Text>,
-    /// The bodies this parse blanked that can be parsed alone later.
-    later: Vec<BlankedBody>,
+    /// What this parse left out that can be parsed alone later.
+    later: LeftOut,
 }
 
 /// Parses and summarises one file's text, on a worker thread. (A panic
@@ -1171,7 +1215,7 @@ fn summarise(
     elide: Elide,
     info: &CrateInfo,
     rules: &RuleSet,
-) -> (Result<FileSummary, ParseFailure>, Vec<BlankedBody>) {
+) -> (Result<FileSummary, ParseFailure>, LeftOut) {
     let keep = match &elide {
         Elide::Nothing => None,
         Elide::Items => Some(Keep {
@@ -1210,7 +1254,7 @@ fn summarise(
             let (summary, later) = collect_elided(&file, &info.externs, rules, blanked);
             (Ok(summary), later)
         }
-        Err(failure) => (Err(failure), Vec::new()),
+        Err(failure) => (Err(failure), LeftOut::default()),
     };
     // Span data for this file is no longer needed; without this each
     // worker keeps every file's text alive (PERF-NOTES).
@@ -1220,37 +1264,59 @@ fn summarise(
 
 /// Summarises function bodies an earlier parse of the file blanked, each
 /// parsed alone: the summary `FileSummary::merge_bodies` adds to the
-/// file's. One that does not parse fails the unit, and the plan parses
-/// the file whole instead.
+/// file's.
 fn summarise_bodies(
     text: &str,
     bodies: &[(BlankedBody, FnSummary)],
     info: &CrateInfo,
     rules: &RuleSet,
 ) -> Result<FileSummary, ParseFailure> {
-    if bodies.is_empty() {
+    summarise_alone(bodies, "body", |(body, header)| {
+        collect_body(text, body, header, &info.externs, rules)
+    })
+}
+
+/// Summarises items an earlier parse of the file blanked whole, each
+/// parsed alone: the summary `FileSummary::merge_items` adds to the file's.
+fn summarise_items(
+    text: &str,
+    items: &[(Hidden, ModuleScope)],
+    info: &CrateInfo,
+    rules: &RuleSet,
+) -> Result<FileSummary, ParseFailure> {
+    summarise_alone(items, "item", |(item, module)| {
+        collect_item(text, item, module, &info.externs, rules)
+    })
+}
+
+/// The summaries of pieces of one file, one after another. A piece that
+/// does not parse fails the whole unit, and the plan parses the file again
+/// instead (which reports the error, if the file has one).
+fn summarise_alone<T>(
+    pieces: &[T],
+    what: &str,
+    summarise: impl Fn(&T) -> Result<FileSummary, ParseFailure>,
+) -> Result<FileSummary, ParseFailure> {
+    if pieces.is_empty() {
         return Err(ParseFailure {
             rule: IO_ERROR,
             span: Span::FILE_START,
-            message: "internal error: no blanked body to parse; please report it".into(),
+            message: format!("internal error: no blanked {what} to parse; please report it"),
         });
     }
     let mut out = FileSummary::default();
-    let mut failed = None;
-    for (body, header) in bodies {
-        match collect_body(text, body, header, &info.externs, rules) {
+    let mut outcome = Ok(());
+    for piece in pieces {
+        match summarise(piece) {
             Ok(summary) => out.append(summary),
             Err(failure) => {
-                failed = Some(failure);
+                outcome = Err(failure);
                 break;
             }
         }
     }
     proc_macro2::extra::invalidate_current_thread_spans();
-    match failed {
-        Some(failure) => Err(failure),
-        None => Ok(out),
-    }
+    outcome.map(|()| out)
 }
 
 /// The blanked bodies a unit asks for, each with its function as its
@@ -1258,7 +1324,7 @@ fn summarise_bodies(
 /// the plan does not ask for) leaves the list empty, and the unit fails.
 fn blanked_bodies(
     wanted: &[(usize, u32, u32)],
-    later: &[Vec<BlankedBody>],
+    later: &[LeftOut],
     results: &[Option<Result<Arc<FileSummary>, ParseFailure>>],
 ) -> Vec<(BlankedBody, FnSummary)> {
     let found: Option<Vec<_>> = wanted
@@ -1266,6 +1332,7 @@ fn blanked_bodies(
         .map(|&(src, line, column)| {
             let body = later
                 .get(src)?
+                .bodies
                 .iter()
                 .find(|b| (b.line, b.column) == (line, column))?;
             let Some(Some(Ok(summary))) = results.get(src) else {
@@ -1279,6 +1346,37 @@ fn blanked_bodies(
         })
         .collect();
     found.unwrap_or_default()
+}
+
+/// The items blanked whole that a unit asks for by name, each with the
+/// module it sits in. None found (which the plan does not ask for) leaves
+/// the list empty, and the unit fails.
+fn hidden_items(wanted: &[(usize, String)], later: &[LeftOut]) -> Vec<(Hidden, ModuleScope)> {
+    let mut found = Vec::new();
+    for (src, name) in wanted {
+        let Some(left) = later.get(*src) else {
+            return Vec::new();
+        };
+        let before = found.len();
+        for item in left.items.iter().filter(|h| &h.name == name) {
+            match left.modules.iter().find(|m| m.inline_mods == item.module) {
+                Some(module) => found.push((item.clone(), module.clone())),
+                None => return Vec::new(),
+            }
+        }
+        if found.len() == before {
+            return Vec::new();
+        }
+    }
+    found
+}
+
+/// How a unit parsed alone joins its file's summary.
+enum Merge {
+    /// Function bodies, by the position of the function's name.
+    Bodies(Vec<(u32, u32)>),
+    /// Items blanked whole, by name.
+    Items(Vec<String>),
 }
 
 /// The finding for a file whose analysis panicked.

@@ -169,34 +169,55 @@ pub fn parse(text: &str) -> Result<syn::File, ParseFailure> {
 }
 
 /// Parses one function body, the `{ .. }` at byte `range` of a file's
-/// text, alone. Its tokens get the lines and columns they have in the
-/// file: the text before it is stood in for by line breaks up to the
-/// brace's line (from 1) and spaces up to its column (from 0).
+/// text, alone, at the line (from 1) and column (in characters, from 0)
+/// of its brace.
 pub fn parse_block(
     text: &str,
     range: (usize, usize),
-    (line, column): (usize, usize),
+    brace: (usize, usize),
 ) -> Result<syn::Block, ParseFailure> {
     let body = text
         .get(range.0..range.1)
-        .filter(|body| body.starts_with('{') && line > 0)
-        .ok_or_else(|| ParseFailure {
-            rule: SYNTAX_ERROR,
-            span: Span::FILE_START,
-            message: "a function body is not where the file's first reading put it".into(),
-        })?;
-    let mut padded = String::with_capacity(line - 1 + column + body.len());
+        .filter(|body| body.starts_with('{'));
+    parse_alone(body, brace, "function body")
+}
+
+/// Parses one item, at byte `range` of a file's text (attributes
+/// included), alone.
+pub fn parse_item(text: &str, range: (usize, usize)) -> Result<syn::Item, ParseFailure> {
+    let item = text.get(range.0..range.1);
+    let before = item.map_or("", |_| &text[..range.0]);
+    let line = 1 + memchr::memchr_iter(b'\n', before.as_bytes()).count();
+    let line_start = memchr::memrchr(b'\n', before.as_bytes()).map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count();
+    parse_alone(item, (line, column), "item")
+}
+
+/// Parses a piece of a file with the lines and columns it has in the file:
+/// the text before it is stood in for by line breaks up to its line (from
+/// 1) and spaces up to its column (from 0).
+fn parse_alone<T: syn::parse::Parse>(
+    piece: Option<&str>,
+    (line, column): (usize, usize),
+    what: &str,
+) -> Result<T, ParseFailure> {
+    let piece = piece.filter(|_| line > 0).ok_or_else(|| ParseFailure {
+        rule: SYNTAX_ERROR,
+        span: Span::FILE_START,
+        message: format!("a {what} is not where the file's first reading put it"),
+    })?;
+    let mut padded = String::with_capacity(line - 1 + column + piece.len());
     padded.extend(std::iter::repeat_n('\n', line - 1));
     padded.extend(std::iter::repeat_n(' ', column));
-    padded.push_str(body);
+    padded.push_str(piece);
     refuse_deep_nesting(&padded)?;
-    syn::parse_str::<syn::Block>(&padded).map_err(|e| {
+    syn::parse_str::<T>(&padded).map_err(|e| {
         let start = e.span().start();
         let line = start.line.max(1);
         ParseFailure {
             rule: SYNTAX_ERROR,
             span: Span::new(line, start.column + 1, line, start.column + 1),
-            message: format!("cannot parse this function body: {e}"),
+            message: format!("cannot parse this {what}: {e}"),
         }
     })
 }

@@ -256,6 +256,18 @@ impl FileSummary {
         self.item_lines.extend(bodies.item_lines);
     }
 
+    /// Takes in the summary of items this summary left out (`hidden`),
+    /// parsed alone (`collect::collect_item`) for the names `names`: they
+    /// join the file's, and are no longer left out. A summary that has
+    /// them already (the file was parsed again) is left as it is.
+    pub fn merge_items(&mut self, items: FileSummary, names: &[String]) {
+        if !names.iter().any(|n| self.hidden.contains(n)) {
+            return;
+        }
+        self.hidden.retain(|h| !names.contains(h));
+        self.append(items);
+    }
+
     /// Adds the functions and items of another summary of the same file's
     /// text (bodies parsed alone, one after another).
     pub fn append(&mut self, other: FileSummary) {
