@@ -381,27 +381,47 @@ impl<'r> Planner<'r> {
         names.into()
     }
 
-    /// For the first parse, with bodies, of a file: the functions whose
-    /// long bodies it keeps (sorted), those whose names the plan needs so
-    /// far, besides async code, which is always kept. The others are
-    /// blanked, and each one needed later is parsed alone. `None` keeps
-    /// every body: files parsed again whole, and those below.
+    /// For a first parse (or a parse for names): the functions whose long
+    /// bodies it keeps (sorted), those whose names the plan needs so far,
+    /// besides async code, which is always kept. The others are blanked,
+    /// and each one needed later is parsed alone. `None` keeps every body:
+    /// files parsed again whole, and those below.
     pub fn keep_bodies(&self, unit: usize) -> Option<Arc<[String]>> {
-        let file = self
-            .files
-            .get(unit)
-            .filter(|_| unit < self.full_unit.len())?;
+        let file = &self.files[unit];
         let index = file.index.as_ref()?;
+        if self.full[unit] && unit >= self.full_unit.len() {
+            return None;
+        }
         // A file seeded only by its async code keeps that code (`elide`
         // never blanks it); one with a current-thread-only callee, a
         // suppression comment or a doubtful scan, or named by the user, is
         // parsed whole.
-        if !self.full[unit] || file.force || file.mentions_ct || index.anomaly {
+        if file.force || file.mentions_ct || index.anomaly {
             return None;
         }
-        let krate = file.krate as u32;
-        let mut names: Vec<String> = index
-            .fns
+        Some(self.needed_names(unit, &index.fns))
+    }
+
+    /// The module-level functions and types a parse for names keeps
+    /// (sorted): those the plan needs so far (`elide` adds what they name).
+    /// One needed later is parsed alone (`request_names`). A file without
+    /// async code parsed first for a function it defines is parsed so too;
+    /// `None` keeps every item: seeds, forced files and whole re-parses.
+    pub fn keep_items(&self, unit: usize) -> Option<Arc<[String]>> {
+        let file = &self.files[unit];
+        let index = file.index.as_ref()?;
+        let first_for_names = !self.full[unit]
+            || (unit < self.full_unit.len() && !is_seed(file.force, index, file.mentions_ct));
+        if !first_for_names {
+            return None;
+        }
+        Some(self.keep(unit))
+    }
+
+    /// The names of `names` the plan needs in the unit's crate (sorted).
+    fn needed_names(&self, unit: usize, names: &crate::prefilter::Names) -> Arc<[String]> {
+        let krate = self.files[unit].krate as u32;
+        let mut needed: Vec<String> = names
             .iter()
             .filter(|name| {
                 let key = (krate, name.to_string());
@@ -409,9 +429,9 @@ impl<'r> Planner<'r> {
             })
             .map(str::to_string)
             .collect();
-        names.sort_unstable();
-        names.dedup();
-        Some(names.into())
+        needed.sort_unstable();
+        needed.dedup();
+        needed.into()
     }
 
     /// Parses `file` again with everything in it, once.

@@ -745,19 +745,13 @@ impl FilePass<'_> {
                             // summaries are the final ones, and one parsed
                             // again is parsed in full.
                             let (i, names, bodies) = match &planner {
-                                Some(p) => (
-                                    p.origin(u),
-                                    p.elides_bodies(u).then(|| p.keep(u)),
-                                    p.keep_bodies(u),
-                                ),
+                                Some(p) => (p.origin(u), p.keep_items(u), p.keep_bodies(u)),
                                 None => (u, None, None),
                             };
                             let cached = if u == i { read[i].cached.take() } else { None };
-                            let elide = match (names, bodies) {
-                                _ if !self.elides(i) => Elide::Nothing,
-                                (Some(names), _) => Elide::ItemsAndBodies(names),
-                                (None, Some(bodies)) => Elide::Bodies(bodies),
-                                (None, None) => Elide::Items,
+                            let elide = match self.elides(i) {
+                                true => Elide::Items { names, bodies },
+                                false => Elide::Nothing,
                             };
                             let text = match &read[i].text {
                                 Ok(Some(text)) => Some(text.clone()),
@@ -1218,20 +1212,10 @@ fn summarise(
 ) -> (Result<FileSummary, ParseFailure>, LeftOut) {
     let keep = match &elide {
         Elide::Nothing => None,
-        Elide::Items => Some(Keep {
-            bodies: false,
-            names: None,
-            keep_bodies: None,
-        }),
-        Elide::ItemsAndBodies(names) => Some(Keep {
-            bodies: true,
-            names: Some(names),
-            keep_bodies: None,
-        }),
-        Elide::Bodies(needed) => Some(Keep {
-            bodies: true,
-            names: None,
-            keep_bodies: Some(needed),
+        Elide::Items { names, bodies } => Some(Keep {
+            bodies: bodies.is_some(),
+            names: names.as_deref(),
+            keep_bodies: bodies.as_deref(),
         }),
     };
     let elided = keep.and_then(|keep| crate::elide::elide(text, keep));
@@ -1397,16 +1381,14 @@ fn internal_error(panic: Box<dyn std::any::Any + Send>) -> ParseFailure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Elide {
     Nothing,
-    /// Item contents no summary reads.
-    Items,
-    /// Those and long function bodies: for files the plan needs only for
-    /// their names, types and signatures until one of their functions is
-    /// needed. Of the module-level functions and types, only these are
-    /// kept.
-    ItemsAndBodies(Arc<[String]>),
-    /// Item contents, and the long bodies of functions other than these:
-    /// for a file without async code needed for some of its functions.
-    Bodies(Arc<[String]>),
+    /// Item contents no summary reads. With `names`, only those
+    /// module-level functions and types are kept (and what they name),
+    /// for a file the plan needs for some of its names; with `bodies`,
+    /// long function bodies are blanked but those of functions so named.
+    Items {
+        names: Option<Arc<[String]>>,
+        bodies: Option<Arc<[String]>>,
+    },
 }
 
 fn trace(message: &str) {
