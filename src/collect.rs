@@ -100,6 +100,7 @@ pub fn collect_elided(
         inline_mods: Vec::new(),
         externs,
         macro_depth: 0,
+        origin: (1, 0),
     };
     collector.module("$mod".into(), &file.items);
     let left_out = LeftOut {
@@ -129,7 +130,7 @@ pub fn collect_body(
     externs: &ExternNames,
     rules: &RuleSet,
 ) -> Result<FileSummary, crate::parse::ParseFailure> {
-    let block = crate::parse::parse_block(text, body.range, body.brace)?;
+    let block = crate::parse::parse_block(text, body.range)?;
     let mut collector = Collector {
         hidden: &[],
         blanked: Blanked::default(),
@@ -142,6 +143,7 @@ pub fn collect_body(
         inline_mods: body.inline_mods.clone(),
         externs,
         macro_depth: 0,
+        origin: body.brace,
     };
     // As `function` starts it: the parameters are the first locals.
     let locals: HashMap<String, TyExpr> = header.params.iter().cloned().collect();
@@ -188,6 +190,7 @@ pub fn collect_item(
         inline_mods: module.inline_mods.clone(),
         externs,
         macro_depth: 0,
+        origin: crate::parse::position(text, item.range.0),
     };
     collector.item(&tree, &module.path);
     let mut summary = collector.summary;
@@ -230,6 +233,10 @@ struct Collector<'a> {
     externs: &'a ExternNames,
     /// Inside the re-parsed arguments of a macro call.
     macro_depth: usize,
+    /// Where the parsed text starts in the file (line from 1, column from
+    /// 0): a piece parsed alone counts its tokens' lines and columns from
+    /// its own start.
+    origin: (usize, usize),
 }
 
 /// Method calls that hand back their receiver's value (or the value inside a
@@ -338,8 +345,9 @@ impl<'a> Collector<'a> {
     }
 
     fn item(&mut self, item: &Item, module: &str) {
-        if let Some(lines) = item_lines(item) {
-            self.summary.item_lines.push(lines);
+        if let Some((first, last)) = item_lines(item) {
+            let line = |line| self.place(proc_macro2::LineColumn { line, column: 0 }).0;
+            self.summary.item_lines.push((line(first), line(last)));
         }
         match item {
             Item::Fn(f) => {
@@ -424,7 +432,7 @@ impl<'a> Collector<'a> {
     ) {
         let name = sig.ident.to_string();
         let is_async = sig.asyncness.is_some();
-        let span = span_of(sig.ident.span());
+        let span = self.span(sig.ident.span());
         let mut params = Vec::new();
         let mut locals = HashMap::default();
         for input in &sig.inputs {
@@ -464,10 +472,7 @@ impl<'a> Collector<'a> {
                         line: span.line,
                         column: span.column,
                         range,
-                        brace: {
-                            let open = block.brace_token.span.open().start();
-                            (open.line, open.column)
-                        },
+                        brace: self.place(block.brace_token.span.open().start()),
                         scopes: self.resolver.snapshot(),
                         inline_mods: self.inline_mods.clone(),
                     });
@@ -497,6 +502,27 @@ impl<'a> Collector<'a> {
         self.visit_block(block);
         let state = self.functions.pop().expect("pushed above");
         self.summary.functions.push(state.summary);
+    }
+
+    /// Where a token is in the file (line from 1, column from 0).
+    fn place(&self, at: proc_macro2::LineColumn) -> (usize, usize) {
+        let (line, column) = self.origin;
+        match at.line {
+            1 => (line, column + at.column),
+            n => (line + n - 1, at.column),
+        }
+    }
+
+    /// A token's span in the file.
+    fn span(&self, span: TokenSpan) -> Span {
+        self.between(span, span)
+    }
+
+    /// The span in the file from `first`'s start to `last`'s end.
+    /// proc-macro2 columns are 0-based character counts; ours are 1-based.
+    fn between(&self, first: TokenSpan, last: TokenSpan) -> Span {
+        let (start, end) = (self.place(first.start()), self.place(last.end()));
+        Span::new(start.0, start.1 + 1, end.0, end.1 + 1)
     }
 
     fn current(&mut self) -> Option<&mut FnState> {
@@ -825,7 +851,7 @@ impl<'a> Collector<'a> {
                     }
                     let candidates = self.callee_candidates(&p.path);
                     return Some(ChainRoot {
-                        span: span_of(p.path.span()),
+                        span: self.span(p.path.span()),
                         candidates,
                     });
                 }
@@ -852,7 +878,7 @@ impl<'a> Collector<'a> {
             .resolve(&segments, mac.path.leading_colon.is_some());
         self.record_call(
             Callee::Path(candidates),
-            span_of(mac.path.span()),
+            self.span(mac.path.span()),
             false,
             &[],
             None,
@@ -929,7 +955,7 @@ impl<'a> Collector<'a> {
                 && let Some(target) = exprs.first()
             {
                 let receiver = self.expr_type(target);
-                let span = span_of(mac.path.span());
+                let span = self.span(mac.path.span());
                 let callee = Callee::Method {
                     receiver,
                     name: "write_fmt".into(),
@@ -1023,10 +1049,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     && p.qself.is_none()
                 {
                     let candidates = self.callee_candidates(&p.path);
-                    let span = span_of(p.path.span());
+                    let span = self.span(p.path.span());
                     let args: Vec<&Expr> = call.args.iter().collect();
                     let shape = CallShape {
-                        call: between(expr_first(&call.func), call.paren_token.span.close()),
+                        call: self.between(expr_first(&call.func), call.paren_token.span.close()),
                         receiver: None,
                         chain_root: None,
                     };
@@ -1047,11 +1073,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 self.visit_expr(&m.receiver);
                 let receiver = self.expr_type(&m.receiver);
                 let name = m.method.to_string();
-                let span = span_of(m.method.span());
+                let span = self.span(m.method.span());
                 let args: Vec<&Expr> = m.args.iter().collect();
                 let shape = CallShape {
-                    call: between(expr_first(&m.receiver), m.paren_token.span.close()),
-                    receiver: Some(between(expr_first(&m.receiver), expr_last(&m.receiver))),
+                    call: self.between(expr_first(&m.receiver), m.paren_token.span.close()),
+                    receiver: Some(self.between(expr_first(&m.receiver), expr_last(&m.receiver))),
                     chain_root: self.chain_root(&m.receiver),
                 };
                 let index = self.record_call(
@@ -1069,7 +1095,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     self.bind_pattern(input, TyExpr::Unknown);
                 }
                 if let Some(token) = &c.asyncness {
-                    self.in_async_context("async closure".into(), span_of(token.span), |this| {
+                    self.in_async_context("async closure".into(), self.span(token.span), |this| {
                         this.visit_expr(&c.body)
                     });
                 } else {
@@ -1084,15 +1110,17 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 self.pop_locals();
             }
             Expr::Async(a) => {
-                self.in_async_context("async block".into(), span_of(a.async_token.span), |this| {
-                    this.visit_block(&a.block)
-                });
+                self.in_async_context(
+                    "async block".into(),
+                    self.span(a.async_token.span),
+                    |this| this.visit_block(&a.block),
+                );
             }
             Expr::ForLoop(f) => {
                 self.visit_expr(&f.expr);
                 let ty = self.expr_type(&f.expr);
                 if !matches!(ty, TyExpr::Unknown) {
-                    let span = span_of(f.expr.span());
+                    let span = self.span(f.expr.span());
                     self.record_call(Callee::Iterate(ty), span, false, &[], None);
                 }
                 self.push_locals();
@@ -1411,13 +1439,6 @@ fn pattern_names(pat: &Pat, out: &mut Vec<String>) {
     Names(out).visit_pat(pat);
 }
 
-/// proc-macro2 columns are 0-based character counts; ours are 1-based.
-/// The span from `first`'s start to `last`'s end.
-fn between(first: TokenSpan, last: TokenSpan) -> Span {
-    let (start, end) = (first.start(), last.end());
-    Span::new(start.line, start.column + 1, end.line, end.column + 1)
-}
-
 /// The first token of an expression. `Spanned::span` would print the whole
 /// expression to find it, once per call of a chain: quadratic in the
 /// chain's length.
@@ -1463,10 +1484,6 @@ fn expr_last(e: &Expr) -> TokenSpan {
         Expr::Paren(p) => p.paren_token.span.close(),
         _ => e.span(),
     }
-}
-
-pub fn span_of(span: proc_macro2::Span) -> Span {
-    between(span, span)
 }
 
 #[cfg(test)]
@@ -1517,7 +1534,7 @@ mod tests {
             \x20   use std::thread as t;\n\
             \x20   pub struct Store { path: String }\n\
             \x20   impl Store {\n\
-            \x20       pub fn load(&self, name: &str) -> String {\n\
+            \x20       pub fn load(&self, name: &str) -> String { drop(t::current());\n\
             \x20           use std::io::Read;\n\
             \x20           fn nested() { t::sleep(std::time::Duration::from_secs(1)); }\n\
             \x20           let é = Self::helper(); nested();\n\

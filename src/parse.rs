@@ -169,49 +169,42 @@ pub fn parse(text: &str) -> Result<syn::File, ParseFailure> {
 }
 
 /// Parses one function body, the `{ .. }` at byte `range` of a file's
-/// text, alone, at the line (from 1) and column (in characters, from 0)
-/// of its brace.
-pub fn parse_block(
-    text: &str,
-    range: (usize, usize),
-    brace: (usize, usize),
-) -> Result<syn::Block, ParseFailure> {
+/// text, alone. Its tokens' lines and columns count from the brace.
+pub fn parse_block(text: &str, range: (usize, usize)) -> Result<syn::Block, ParseFailure> {
     let body = text
         .get(range.0..range.1)
         .filter(|body| body.starts_with('{'));
-    parse_alone(body, brace, "function body")
+    parse_alone(body, "function body")
 }
 
 /// Parses one item, at byte `range` of a file's text (attributes
-/// included), alone.
+/// included), alone. Its tokens' lines and columns count from its start.
 pub fn parse_item(text: &str, range: (usize, usize)) -> Result<syn::Item, ParseFailure> {
-    let item = text.get(range.0..range.1);
-    let before = item.map_or("", |_| &text[..range.0]);
-    let line = 1 + memchr::memchr_iter(b'\n', before.as_bytes()).count();
-    let line_start = memchr::memrchr(b'\n', before.as_bytes()).map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count();
-    parse_alone(item, (line, column), "item")
+    parse_alone(text.get(range.0..range.1), "item")
 }
 
-/// Parses a piece of a file with the lines and columns it has in the file:
-/// the text before it is stood in for by line breaks up to its line (from
-/// 1) and spaces up to its column (from 0).
-fn parse_alone<T: syn::parse::Parse>(
-    piece: Option<&str>,
-    (line, column): (usize, usize),
-    what: &str,
-) -> Result<T, ParseFailure> {
-    let piece = piece.filter(|_| line > 0).ok_or_else(|| ParseFailure {
+/// The line (from 1) and column (in characters, from 0) of a byte offset.
+pub fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.as_bytes().get(..offset).unwrap_or_default();
+    let line = 1 + memchr::memchr_iter(b'\n', before).count();
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    let column = text
+        .get(line_start..offset)
+        .map_or(0, |s| s.chars().count());
+    (line, column)
+}
+
+/// Parses a piece of a file on its own: a piece a first reading of the
+/// file left out. Errors are located within the piece (the plan parses
+/// the file whole when a piece fails, and reports that parse's error).
+fn parse_alone<T: syn::parse::Parse>(piece: Option<&str>, what: &str) -> Result<T, ParseFailure> {
+    let piece = piece.ok_or_else(|| ParseFailure {
         rule: SYNTAX_ERROR,
         span: Span::FILE_START,
         message: format!("a {what} is not where the file's first reading put it"),
     })?;
-    let mut padded = String::with_capacity(line - 1 + column + piece.len());
-    padded.extend(std::iter::repeat_n('\n', line - 1));
-    padded.extend(std::iter::repeat_n(' ', column));
-    padded.push_str(piece);
-    refuse_deep_nesting(&padded)?;
-    syn::parse_str::<T>(&padded).map_err(|e| {
+    refuse_deep_nesting(piece)?;
+    syn::parse_str::<T>(piece).map_err(|e| {
         let start = e.span().start();
         let line = start.line.max(1);
         ParseFailure {
