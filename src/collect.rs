@@ -60,8 +60,11 @@ pub struct BlankedBody {
 /// item `elide` blanked whole can be summarised alone (`collect_item`).
 #[derive(Debug, Clone)]
 pub struct ModuleScope {
-    /// The inline modules it is, outermost first (empty: the file's own).
+    /// The inline modules it is, outermost first (empty: the file's own),
+    /// and its index: inline modules counted from 1 in the order they open
+    /// (as `elide` counts them for `Hidden::module_index`).
     pub inline_mods: Vec<String>,
+    pub index: usize,
     path: String,
     scopes: Snapshot,
 }
@@ -74,6 +77,15 @@ pub struct LeftOut {
     /// Functions and types blanked whole, and the modules they sit in.
     pub items: Vec<crate::elide::Hidden>,
     pub modules: Vec<ModuleScope>,
+}
+
+impl LeftOut {
+    /// The module an item blanked whole sits in.
+    pub fn module_of(&self, item: &crate::elide::Hidden) -> Option<&ModuleScope> {
+        self.modules
+            .get(item.module_index)
+            .filter(|m| m.index == item.module_index && m.inline_mods == item.module)
+    }
 }
 
 /// `collect` over a tree of elided text. Functions whose bodies were
@@ -314,8 +326,11 @@ impl<'a> Collector<'a> {
             .filter_map(|i| if let Item::Use(u) = i { Some(u) } else { None })
             .collect();
         self.resolver.push_module(path.clone(), &names, &uses);
-        if let Some(modules) = &mut self.modules {
+        if let Some(modules) = &mut self.modules
+            && self.functions.is_empty()
+        {
             modules.push(ModuleScope {
+                index: modules.len(),
                 inline_mods: self.inline_mods.clone(),
                 path: path.clone(),
                 scopes: self.resolver.snapshot(),
@@ -1605,11 +1620,7 @@ mod tests {
         assert_eq!(summary.hidden, vec!["Alias", "Wanted", "helper"]);
         let mut parsed = FileSummary::default();
         for item in &left_out.items {
-            let module = left_out
-                .modules
-                .iter()
-                .find(|m| m.inline_mods == item.module)
-                .unwrap();
+            let module = left_out.module_of(item).unwrap();
             parsed.append(collect_item(source, item, module, &externs, &rules).unwrap());
         }
         summary.merge_items(parsed, &["Alias".into(), "Wanted".into(), "helper".into()]);

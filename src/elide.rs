@@ -53,6 +53,9 @@ pub struct Hidden {
     /// Its bytes in the text, attributes included, so it can be parsed on
     /// its own when a plan comes to need it.
     pub range: (usize, usize),
+    /// Which module it sits in: inline modules are counted from 1 in the
+    /// order they open (0: the file's own), as `collect` counts them.
+    pub module_index: usize,
     /// A function or type, which a plan may come to need (a constant or
     /// static never is: a summary records nothing of them).
     pub needed_later: bool,
@@ -95,6 +98,8 @@ pub fn elide(text: &str, keep: Keep<'_>) -> Option<Elided> {
         names: Vec::new(),
         ranges: Vec::new(),
         modules: Vec::new(),
+        module_indices: Vec::new(),
+        modules_opened: 0,
         hidden: Vec::new(),
     };
     reader.items(0, false, 0, true)?;
@@ -127,6 +132,29 @@ pub fn elide(text: &str, keep: Keep<'_>) -> Option<Elided> {
     })
 }
 
+/// A piece of a file (a function body or an item parsed alone) with its
+/// doc comments blanked, as `elide` blanks them in a whole file: they
+/// would become attributes that move where an item starts.
+pub fn without_docs(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("//") && !text.contains("/*") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut docs = Vec::new();
+    let (_, ok) = lex_with_docs(text, Some(&mut docs));
+    if !ok || docs.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let blanks: Vec<Blank> = docs
+        .into_iter()
+        .map(|(start, end)| Blank {
+            start,
+            end,
+            zero: false,
+        })
+        .collect();
+    std::borrow::Cow::Owned(blank(text, &blanks))
+}
+
 /// Line and column (in characters, as proc-macro2 counts them), both from
 /// 1, of each byte offset; `offsets` ascend.
 fn positions(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
@@ -157,6 +185,7 @@ struct Blank {
 struct Part {
     name: String,
     module: Vec<String>,
+    module_index: usize,
     /// Its tokens, attributes included, and what of `blanks` and `names`
     /// was recorded inside it.
     tokens: (usize, usize),
@@ -178,8 +207,11 @@ struct Reader<'t> {
     names: Vec<usize>,
     /// The byte range of each of those bodies, braces included.
     ranges: Vec<(usize, usize)>,
-    /// Inline modules around the current item.
+    /// Inline modules around the current item, and their indices (counted
+    /// in the order they open).
     modules: Vec<String>,
+    module_indices: Vec<usize>,
+    modules_opened: usize,
     hidden: Vec<Hidden>,
 }
 
@@ -232,6 +264,7 @@ impl<'t> Reader<'t> {
         let part = Part {
             name,
             module: self.modules.clone(),
+            module_index: self.module_indices.last().copied().unwrap_or(0),
             tokens: (start, after),
             blanks: (blanks, self.blanks.len()),
             names: (names, self.names.len()),
@@ -243,6 +276,7 @@ impl<'t> Reader<'t> {
                     module: part.module,
                     name: part.name,
                     range,
+                    module_index: part.module_index,
                     needed_later: false,
                 });
             }
@@ -325,6 +359,7 @@ impl<'t> Reader<'t> {
                 module: part.module,
                 name: part.name,
                 range,
+                module_index: part.module_index,
                 needed_later: true,
             });
         }
@@ -439,8 +474,11 @@ impl<'t> Reader<'t> {
                 Some(b';') => (None, i + 3),
                 Some(b'{') => {
                     self.modules.push(self.word(i + 1).to_string());
+                    self.modules_opened += 1;
+                    self.module_indices.push(self.modules_opened);
                     let after = self.items(i + 3, true, depth + 1, true);
                     self.modules.pop();
+                    self.module_indices.pop();
                     (None, after?)
                 }
                 _ => return None,

@@ -1343,7 +1343,7 @@ fn hidden_items(wanted: &[(usize, String)], later: &[LeftOut]) -> Vec<(Hidden, M
         };
         let before = found.len();
         for item in left.items.iter().filter(|h| &h.name == name) {
-            match left.modules.iter().find(|m| m.inline_mods == item.module) {
+            match left.module_of(item) {
                 Some(module) => found.push((item.clone(), module.clone())),
                 None => return Vec::new(),
             }

@@ -169,18 +169,29 @@ pub fn parse(text: &str) -> Result<syn::File, ParseFailure> {
 }
 
 /// Parses one function body, the `{ .. }` at byte `range` of a file's
-/// text, alone. Its tokens' lines and columns count from the brace.
+/// text, alone (inner attributes included, as in a function). Its tokens'
+/// lines and columns count from the brace.
 pub fn parse_block(text: &str, range: (usize, usize)) -> Result<syn::Block, ParseFailure> {
     let body = text
         .get(range.0..range.1)
         .filter(|body| body.starts_with('{'));
-    parse_alone(body, "function body")
+    parse_alone(body, "function body", |input: syn::parse::ParseStream| {
+        let content;
+        let brace_token = syn::braced!(content in input);
+        content.call(syn::Attribute::parse_inner)?;
+        let stmts = content.call(syn::Block::parse_within)?;
+        Ok(syn::Block { brace_token, stmts })
+    })
 }
 
 /// Parses one item, at byte `range` of a file's text (attributes
 /// included), alone. Its tokens' lines and columns count from its start.
 pub fn parse_item(text: &str, range: (usize, usize)) -> Result<syn::Item, ParseFailure> {
-    parse_alone(text.get(range.0..range.1), "item")
+    parse_alone(
+        text.get(range.0..range.1),
+        "item",
+        |input: syn::parse::ParseStream| input.parse::<syn::Item>(),
+    )
 }
 
 /// The line (from 1) and column (in characters, from 0) of a byte offset.
@@ -195,16 +206,22 @@ pub fn position(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Parses a piece of a file on its own: a piece a first reading of the
-/// file left out. Errors are located within the piece (the plan parses
-/// the file whole when a piece fails, and reports that parse's error).
-fn parse_alone<T: syn::parse::Parse>(piece: Option<&str>, what: &str) -> Result<T, ParseFailure> {
+/// file left out, doc comments blanked as in the whole file. Errors are
+/// located within the piece (the plan parses the file whole when a piece
+/// fails, and reports that parse's error).
+fn parse_alone<T>(
+    piece: Option<&str>,
+    what: &str,
+    parser: impl syn::parse::Parser<Output = T>,
+) -> Result<T, ParseFailure> {
     let piece = piece.ok_or_else(|| ParseFailure {
         rule: SYNTAX_ERROR,
         span: Span::FILE_START,
         message: format!("a {what} is not where the file's first reading put it"),
     })?;
-    refuse_deep_nesting(piece)?;
-    syn::parse_str::<T>(piece).map_err(|e| {
+    let piece = crate::elide::without_docs(piece);
+    refuse_deep_nesting(&piece)?;
+    parser.parse_str(&piece).map_err(|e| {
         let start = e.span().start();
         let line = start.line.max(1);
         ParseFailure {

@@ -1,5 +1,7 @@
 //! The whole per-file pipeline on arbitrary bytes: decode, parse, resolve,
-//! collect, the crate-wide analysis, suppressions, and every output format.
+//! collect (whole, and in the pieces a lazy run parses alone, which must
+//! summarise the same), the crate-wide analysis, suppressions, and every
+//! output format.
 //! Any panic, stack overflow or abort is a bug: bad input must become a
 //! finding (ARCHITECTURE.md, "Invariants").
 //!
@@ -8,6 +10,9 @@
 //! (`Options::stdin`), so every run sees the same crate context without
 //! writing the input to disk.
 #![no_main]
+
+#[path = "../../tests/common/pieces.rs"]
+mod pieces;
 
 use blocklint::lint::{Options, lint};
 use blocklint::report::{self, Context};
@@ -70,7 +75,11 @@ fuzz_target!(|data: &[u8]| {
     // syn parses whenever the text as written does.
     let names = ["f".to_string(), "S".to_string()];
     for (bodies, names) in [(false, None), (true, None), (true, Some(&names[..]))] {
-        let keep = blocklint::elide::Keep { bodies, names };
+        let keep = blocklint::elide::Keep {
+            bodies,
+            names,
+            keep_bodies: None,
+        };
         if let Some(elided) = blocklint::elide::elide(&text, keep) {
             // Lines stay, and lines with anything left keep their length.
             assert_eq!(elided.text.lines().count(), text.lines().count());
@@ -80,11 +89,20 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             if blocklint::parse::parse(&text).is_ok() {
-                assert!(blocklint::parse::parse(&elided.text).is_ok(), "elided text does not parse");
+                assert!(
+                    blocklint::parse::parse(&elided.text).is_ok(),
+                    "elided text does not parse"
+                );
             }
             proc_macro2::extra::invalidate_current_thread_spans();
         }
     }
+    // Read in pieces as a lazy run reads a file (bodies and items blanked,
+    // then each parsed alone), a file summarises as when parsed whole.
+    if let Err(difference) = pieces::check_pieces(&text, &setup.rules) {
+        panic!("{difference}");
+    }
+    proc_macro2::extra::invalidate_current_thread_spans();
     // The analysis runs on the calling thread, as in the CLI (the main
     // thread, 8 MiB); parsing and collecting on the run's worker pool.
     // The whole run, every rule on.

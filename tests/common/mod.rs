@@ -145,3 +145,4 @@ pub fn blocklint_within(
         elapsed,
     }
 }
+pub mod pieces;
