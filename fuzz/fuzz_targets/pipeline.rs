@@ -99,7 +99,9 @@ fuzz_target!(|data: &[u8]| {
     }
     // Read in pieces as a lazy run reads a file (bodies and items blanked,
     // then each parsed alone), a file summarises as when parsed whole.
-    if let Err(difference) = pieces::check_pieces(&text, &setup.rules) {
+    // (proc-macro2 built for fuzzing tracks no lines: tests/pieces.rs
+    // compares those.)
+    if let Err(difference) = pieces::check_pieces(&text, &setup.rules, false) {
         panic!("{difference}");
     }
     proc_macro2::extra::invalidate_current_thread_spans();
