@@ -31,7 +31,7 @@ fn fixtures_read_in_pieces_summarise_as_whole() {
     let mut failures = Vec::new();
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();
-        if let Err(difference) = common::pieces::check_pieces(&text, &rules, true) {
+        if let Err(difference) = common::pieces::check_pieces(&text, &rules) {
             failures.push(format!("{}: {difference}", path.display()));
         }
     }
@@ -55,7 +55,7 @@ fn a_tree_read_in_pieces_summarises_as_whole() {
         .par_iter()
         .filter_map(|path| {
             let text = std::fs::read_to_string(path).ok()?;
-            let outcome = common::pieces::check_pieces(&text, &rules, true);
+            let outcome = common::pieces::check_pieces(&text, &rules);
             proc_macro2::extra::invalidate_current_thread_spans();
             outcome.err().map(|d| format!("{}: {d}", path.display()))
         })

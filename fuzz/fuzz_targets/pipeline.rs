@@ -1,7 +1,6 @@
 //! The whole per-file pipeline on arbitrary bytes: decode, parse, resolve,
-//! collect (whole, and in the pieces a lazy run parses alone, which must
-//! summarise the same), the crate-wide analysis, suppressions, and every
-//! output format.
+//! collect (whole, and in the pieces a lazy run parses alone), the
+//! crate-wide analysis, suppressions, and every output format.
 //! Any panic, stack overflow or abort is a bug: bad input must become a
 //! finding (ARCHITECTURE.md, "Invariants").
 //!
@@ -98,12 +97,11 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // Read in pieces as a lazy run reads a file (bodies and items blanked,
-    // then each parsed alone), a file summarises as when parsed whole.
-    // (proc-macro2 built for fuzzing tracks no lines: tests/pieces.rs
-    // compares those.)
-    if let Err(difference) = pieces::check_pieces(&text, &setup.rules, false) {
-        panic!("{difference}");
-    }
+    // then each parsed alone): no panic. Pieces are matched to their
+    // functions by line and column, which proc-macro2 built for fuzzing
+    // does not track (every token is at line 0), so whether pieces
+    // summarise as the whole file does is checked by tests/pieces.rs.
+    let _ = pieces::check_pieces(&text, &setup.rules);
     proc_macro2::extra::invalidate_current_thread_spans();
     // The analysis runs on the calling thread, as in the CLI (the main
     // thread, 8 MiB); parsing and collecting on the run's worker pool.

@@ -15,9 +15,8 @@ use blocklint::summary::FileSummary;
 /// whole: doc comments, constants and item-level macros blanked), and
 /// summarised in pieces (long bodies blanked, with every item kept, and
 /// with every module-level item left out), the summaries are the same.
-/// `Err` says how they differ. Without `positions` (proc-macro2 built for
-/// fuzzing gives every token line 0), lines and columns are not compared.
-pub fn check_pieces(text: &str, rules: &RuleSet, positions: bool) -> Result<(), String> {
+/// `Err` says how they differ.
+pub fn check_pieces(text: &str, rules: &RuleSet) -> Result<(), String> {
     if parse(text).is_err() {
         return Ok(());
     }
@@ -39,7 +38,7 @@ pub fn check_pieces(text: &str, rules: &RuleSet, positions: bool) -> Result<(), 
         }
         None => collect(&parse(text).expect("parsed above"), &externs, rules),
     };
-    let whole = normal(&whole, positions);
+    let whole = normal(&whole);
     let nothing: Vec<String> = Vec::new();
     for names in [None, Some(&nothing[..])] {
         let keep = Keep {
@@ -82,7 +81,7 @@ pub fn check_pieces(text: &str, rules: &RuleSet, positions: bool) -> Result<(), 
                 .map_err(|e| format!("the body at {at:?} does not parse alone: {}", e.message))?;
             summary.merge_bodies(parsed, &[at]);
         }
-        let pieces = normal(&summary, positions);
+        let pieces = normal(&summary);
         if pieces != whole {
             let only_whole: Vec<_> = whole.iter().filter(|x| !pieces.contains(x)).collect();
             let only_pieces: Vec<_> = pieces.iter().filter(|x| !whole.contains(x)).collect();
@@ -96,9 +95,8 @@ pub fn check_pieces(text: &str, rules: &RuleSet, positions: bool) -> Result<(), 
 }
 
 /// A summary as sorted lines, with each call's async context written out
-/// (pieces list their contexts in another order), and without lines and
-/// columns unless `positions`.
-fn normal(summary: &FileSummary, positions: bool) -> Vec<String> {
+/// (pieces list their contexts in another order).
+fn normal(summary: &FileSummary) -> Vec<String> {
     let mut out = Vec::new();
     for f in &summary.functions {
         let mut f = f.clone();
@@ -116,34 +114,8 @@ fn normal(summary: &FileSummary, positions: bool) -> Vec<String> {
     out.extend(summary.fields.iter().map(|f| format!("field {f:?}")));
     out.extend(summary.uses.iter().map(|u| format!("use {u:?}")));
     out.extend(summary.mods.iter().map(|m| format!("mod {m:?}")));
-    if positions {
-        out.extend(summary.item_lines.iter().map(|l| format!("lines {l:?}")));
-    }
+    out.extend(summary.item_lines.iter().map(|l| format!("lines {l:?}")));
     out.extend(summary.contexts.iter().map(|c| format!("context {c:?}")));
-    if !positions {
-        out = out.iter().map(|line| without_numbers(line)).collect();
-    }
     out.sort();
-    out
-}
-
-/// `line` with every number after `line: ` or `column: ` (and their `end_`
-/// forms) written `_`.
-fn without_numbers(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(at) = rest.find(|c: char| c.is_ascii_digit()) {
-        let (before, digits) = rest.split_at(at);
-        out.push_str(before);
-        let end = digits
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(digits.len());
-        match before.ends_with("line: ") || before.ends_with("column: ") {
-            true => out.push('_'),
-            false => out.push_str(&digits[..end]),
-        }
-        rest = &digits[end..];
-    }
-    out.push_str(rest);
     out
 }
