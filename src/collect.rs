@@ -143,20 +143,12 @@ pub fn collect_body(
     rules: &RuleSet,
 ) -> Result<FileSummary, crate::parse::ParseFailure> {
     let block = crate::parse::parse_block(text, body.range)?;
-    let mut collector = Collector {
-        hidden: &[],
-        blanked: Blanked::default(),
-        later: Vec::new(),
-        modules: None,
-        resolver: Resolver::restore(externs, rules, &body.scopes),
-        summary: FileSummary::default(),
-        functions: Vec::new(),
-        awaiting: false,
-        inline_mods: body.inline_mods.clone(),
+    let mut collector = Collector::for_piece(
+        Resolver::restore(externs, rules, &body.scopes),
         externs,
-        macro_depth: 0,
-        origin: body.brace,
-    };
+        body.inline_mods.clone(),
+        body.brace,
+    );
     // As `function` starts it: the parameters are the first locals.
     let locals: HashMap<String, TyExpr> = header.params.iter().cloned().collect();
     collector.functions.push(FnState {
@@ -190,20 +182,12 @@ pub fn collect_item(
     rules: &RuleSet,
 ) -> Result<FileSummary, crate::parse::ParseFailure> {
     let tree = crate::parse::parse_item(text, item.range)?;
-    let mut collector = Collector {
-        hidden: &[],
-        blanked: Blanked::default(),
-        later: Vec::new(),
-        modules: None,
-        resolver: Resolver::restore(externs, rules, &module.scopes),
-        summary: FileSummary::default(),
-        functions: Vec::new(),
-        awaiting: false,
-        inline_mods: module.inline_mods.clone(),
+    let mut collector = Collector::for_piece(
+        Resolver::restore(externs, rules, &module.scopes),
         externs,
-        macro_depth: 0,
-        origin: crate::parse::position(text, item.range.0),
-    };
+        module.inline_mods.clone(),
+        crate::parse::position(text, item.range.0),
+    );
     collector.item(&tree, &module.path);
     let mut summary = collector.summary;
     summary.shrink();
@@ -313,6 +297,30 @@ const EXPRESSION_MACROS: &[&str] = &[
 const JOIN_MACROS: &[&str] = &["join", "try_join"];
 
 impl<'a> Collector<'a> {
+    /// A collector for a piece of a file parsed alone, in the scopes and
+    /// inline modules it sits in, starting at `origin` in the file.
+    fn for_piece(
+        resolver: Resolver<'a>,
+        externs: &'a ExternNames,
+        inline_mods: Vec<String>,
+        origin: (usize, usize),
+    ) -> Collector<'a> {
+        Collector {
+            hidden: &[],
+            blanked: Blanked::default(),
+            later: Vec::new(),
+            modules: None,
+            resolver,
+            summary: FileSummary::default(),
+            functions: Vec::new(),
+            awaiting: false,
+            inline_mods,
+            externs,
+            macro_depth: 0,
+            origin,
+        }
+    }
+
     fn module(&mut self, path: String, items: &[Item]) {
         let mut names: Vec<String> = items.iter().filter_map(item_name).collect();
         names.extend(
