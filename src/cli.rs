@@ -405,9 +405,10 @@ fn check(args: CheckArgs, rules: &mut RuleSet, is_cargo: bool) -> ExitCode {
             config::find_root(&start)
         }
     };
+    let discovered = crate::lint::discover_paths(&paths, stdin.as_ref());
     let package_manifests = match &ws {
         Some(w) => w.selected().map(|p| p.manifest_path.clone()).collect(),
-        None => config::package_manifests(&named, &root),
+        None => config::package_manifests(&named, &root, &discovered.manifests),
     };
 
     let request = Request {
@@ -456,6 +457,7 @@ fn check(args: CheckArgs, rules: &mut RuleSet, is_cargo: bool) -> ExitCode {
                 .unwrap_or_else(|| root.join("target").join("blocklint-cache"))
         }),
         parse_all: args.parse_all,
+        discovered: Some(discovered),
     };
 
     // clippy runs while we lint; its output is read afterwards.

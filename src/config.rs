@@ -557,12 +557,13 @@ pub fn find_root(start: &Path) -> PathBuf {
 }
 
 /// Package manifests whose settings apply to a plain run over `paths`: the
-/// nearest manifest at or above each path (up to `root`), and every
-/// manifest under the folders given (skipping `target` and hidden folders).
-pub fn package_manifests(paths: &[PathBuf], root: &Path) -> Vec<PathBuf> {
+/// nearest manifest at or above each path (up to `root`), and the
+/// manifests the walk of the folders given passed (`walked`: it skips
+/// `target`, hidden and ignored folders, whose files are not checked).
+pub fn package_manifests(paths: &[PathBuf], root: &Path, walked: &[PathBuf]) -> Vec<PathBuf> {
+    let cwd = std::env::current_dir().unwrap_or_default();
     let mut found = BTreeSet::new();
     for path in paths {
-        let cwd = std::env::current_dir().unwrap_or_default();
         let absolute = crate::workspace::absolute_path(&cwd, path);
         for dir in absolute.ancestors().skip(usize::from(!absolute.is_dir())) {
             let manifest = dir.join("Cargo.toml");
@@ -574,20 +575,12 @@ pub fn package_manifests(paths: &[PathBuf], root: &Path) -> Vec<PathBuf> {
                 break;
             }
         }
-        if absolute.is_dir() {
-            let walker = walkdir::WalkDir::new(&absolute)
-                .into_iter()
-                .filter_entry(|e| {
-                    let name = e.file_name().to_string_lossy();
-                    e.depth() == 0 || !(name.starts_with('.') || name == "target")
-                });
-            for entry in walker.flatten() {
-                if entry.file_type().is_file() && entry.file_name() == "Cargo.toml" {
-                    found.insert(entry.path().to_path_buf());
-                }
-            }
-        }
     }
+    found.extend(
+        walked
+            .iter()
+            .map(|m| crate::workspace::absolute_path(&cwd, m)),
+    );
     found.into_iter().collect()
 }
 
@@ -690,6 +683,12 @@ impl Reader {
     /// reports it as a `manifest-error` finding.
     fn read_manifest(&mut self, path: &Path, section: &str, strict: bool) -> Option<Table> {
         let text = std::fs::read_to_string(path).ok()?;
+        // A run over a large tree reads hundreds of manifests, most without
+        // a table of ours: no need to parse those (a key spelled with
+        // escapes is not worth the cost).
+        if !strict && !text.contains("blocklint") {
+            return None;
+        }
         if DeTable::parse(&text).is_err() && !strict {
             return None;
         }

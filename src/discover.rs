@@ -20,10 +20,16 @@ pub struct SourcePath {
 }
 
 /// What a walk found.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Discovered {
     pub files: Vec<SourcePath>,
     pub errors: Vec<Finding>,
+    /// The `Cargo.toml` files the walk passed, as walked (the root as
+    /// given joined with the rest), leaving out what it reached through a
+    /// symbolic link: the configuration reads their
+    /// `[package.metadata.blocklint]` tables, and one walk of a large tree
+    /// is cheaper than two.
+    pub manifests: Vec<PathBuf>,
 }
 
 /// Walks `paths` (files or folders). Explicitly named files are always
@@ -50,6 +56,10 @@ pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovere
         // Each entry's absolute path is the root's with the entry's own
         // part joined: one `getcwd` per root, not one per entry.
         let absolute_root = std::path::absolute(root).ok();
+        // Folders entered through a symbolic link: manifests under them
+        // are not this tree's packages.
+        let mut linked: Vec<PathBuf> = Vec::new();
+        let first_manifest = found.manifests.len();
         let mut walker = walker.filter_entry(|entry| {
             if entry.depth() == 0 {
                 return true;
@@ -58,6 +68,9 @@ pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovere
             let is_dir = entry.file_type().is_dir();
             if is_dir && (name.starts_with('.') || name == "target") {
                 return false;
+            }
+            if is_dir && entry.path_is_symlink() {
+                linked.push(entry.path().to_path_buf());
             }
             if exclude(entry.path()) {
                 return false;
@@ -75,6 +88,15 @@ pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovere
             match walker.next() {
                 None => break,
                 Some(Ok(entry)) => {
+                    if entry.file_type().is_dir() {
+                        folders.enter(entry.path(), entry.path_is_symlink());
+                    }
+                    if entry.file_type().is_file()
+                        && entry.file_name() == "Cargo.toml"
+                        && !entry.path_is_symlink()
+                    {
+                        found.manifests.push(entry.path().to_path_buf());
+                    }
                     if entry.file_type().is_file()
                         && entry.path().extension().is_some_and(|e| e == "rs")
                     {
@@ -109,6 +131,10 @@ pub fn discover(paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Discovere
                 }
             }
         }
+        drop(walker);
+        let mut walked = found.manifests.split_off(first_manifest);
+        walked.retain(|m| !linked.iter().any(|l| m.starts_with(l)));
+        found.manifests.extend(walked);
     }
     found
 }
@@ -133,6 +159,22 @@ struct Folders {
 }
 
 impl Folders {
+    /// A folder the walk enters, after its parent: unless it is a
+    /// symbolic link, its canonical path is its parent's with its name
+    /// joined, without asking the file system.
+    fn enter(&mut self, folder: &Path, is_link: bool) {
+        let from_parent = match (is_link, folder.parent(), folder.file_name()) {
+            (false, Some(parent), Some(name)) => self
+                .canonical
+                .get(parent)
+                .and_then(Option::as_ref)
+                .map(|p| p.join(name)),
+            _ => None,
+        };
+        let resolved = from_parent.or_else(|| std::fs::canonicalize(folder).ok());
+        self.canonical.insert(folder.to_path_buf(), resolved);
+    }
+
     fn canonical(&mut self, folder: &Path) -> Option<&Path> {
         if !self.canonical.contains_key(folder) {
             let resolved = std::fs::canonicalize(folder).ok();

@@ -7,7 +7,7 @@ use crate::cache::{self, CrateCache};
 use crate::collect::{
     Blanked, BlankedBody, LeftOut, ModuleScope, collect_body, collect_elided, collect_item,
 };
-use crate::discover::{SourcePath, discover};
+use crate::discover::{Discovered, SourcePath, discover};
 use crate::elide::Hidden;
 use crate::elide::Keep;
 use crate::lazy::Alone;
@@ -45,6 +45,9 @@ pub struct Options {
     pub cache_dir: Option<PathBuf>,
     /// Parse every file, even those that cannot change a finding.
     pub parse_all: bool,
+    /// The walk of `paths` when the caller has made it already
+    /// (`discover_paths`); `None` walks them.
+    pub discovered: Option<Discovered>,
 }
 
 /// The outcome of a run: findings plus the source texts the reporter
@@ -120,23 +123,42 @@ enum Outcome {
 }
 
 /// Runs the linter. Errors only for problems that stop the whole run.
-pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
-    let mut paths = options.paths.clone();
-    if let Some((path, _)) = &options.stdin
-        && !paths.contains(path)
-    {
-        paths = vec![path.clone()];
+/// What a run walks: `paths`, or with `stdin` the path its text stands
+/// for unless `paths` names it.
+fn walked_paths(paths: &[PathBuf], stdin: Option<&(PathBuf, String)>) -> Vec<PathBuf> {
+    match stdin {
+        Some((path, _)) if !paths.contains(path) => vec![path.clone()],
+        _ => paths.to_vec(),
     }
-    let discovered = if options.stdin.is_some() && !paths[0].exists() {
+}
+
+/// The files a run over `paths` checks (with `stdin`, the path its text
+/// stands for may not exist on disk yet), found before the configuration
+/// is read so that its package manifests come from the same walk.
+pub fn discover_paths(paths: &[PathBuf], stdin: Option<&(PathBuf, String)>) -> Discovered {
+    let paths = walked_paths(paths, stdin);
+    if stdin.is_some() && !paths[0].exists() {
         // An unsaved buffer: no file on disk yet.
         let display = paths[0].clone();
         let absolute = std::path::absolute(&display).unwrap_or(display.clone());
-        crate::discover::Discovered {
+        Discovered {
             files: vec![SourcePath { display, absolute }],
-            errors: Vec::new(),
+            ..Discovered::default()
         }
     } else {
         discover(&paths, &|_| false)
+    }
+}
+
+pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
+    let paths = walked_paths(&options.paths, options.stdin.as_ref());
+    let discovered = match &options.discovered {
+        Some(discovered) => Discovered {
+            files: discovered.files.clone(),
+            errors: discovered.errors.clone(),
+            manifests: Vec::new(),
+        },
+        None => discover_paths(&options.paths, options.stdin.as_ref()),
     };
     let mut findings = discovered.errors;
 

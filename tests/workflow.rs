@@ -301,6 +301,12 @@ fn configuration_in_cargo_toml_package_extends_workspace() {
     let items = json(&out);
     let channel = items.iter().find(|i| i["rule"] == "blocking-sync").unwrap();
     assert_eq!(channel["severity"], "note");
+    // A run over the folder, without cargo's selection, finds the package
+    // table in the same walk that finds the files.
+    assert_eq!(
+        found(&cargo_blocklint(&s.0, &["--format", "json", "."])),
+        got
+    );
 
     // A package's `select` adds to the workspace's.
     s.replace(
