@@ -219,7 +219,7 @@ impl<'t> Reader<'t> {
     fn word(&self, i: usize) -> &'t str {
         let text: &'t str = self.text;
         match self.tokens.get(i) {
-            Some(t) if t.kind == Kind::Ident => &text[t.start..t.end],
+            Some(t) if t.kind == Kind::Ident => &text[t.range()],
             _ => "",
         }
     }
@@ -306,8 +306,8 @@ impl<'t> Reader<'t> {
             *n = usize::MAX;
         }
         let range = (
-            self.tokens[part.tokens.0].start,
-            self.tokens[part.tokens.1 - 1].end,
+            self.tokens[part.tokens.0].start(),
+            self.tokens[part.tokens.1 - 1].end(),
         );
         self.blanks.push(Blank {
             start: range.0,
@@ -334,15 +334,13 @@ impl<'t> Reader<'t> {
             let blanks = &self.blanks[part.blanks.0..part.blanks.1];
             for t in &self.tokens[part.tokens.0..part.tokens.1] {
                 if t.kind != Kind::Ident
-                    || blanks.iter().any(|b| b.start <= t.start && t.start < b.end)
+                    || blanks
+                        .iter()
+                        .any(|b| b.start <= t.start() && t.start() < b.end)
                 {
                     continue;
                 }
-                for &i in by_name
-                    .get(&self.text[t.start..t.end])
-                    .into_iter()
-                    .flatten()
-                {
+                for &i in by_name.get(&self.text[t.range()]).into_iter().flatten() {
                     if !keep[i] {
                         keep[i] = true;
                         queue.push(&parts[i]);
@@ -442,7 +440,7 @@ impl<'t> Reader<'t> {
                 let underscore = self
                     .tokens
                     .get(at)
-                    .is_some_and(|t| &self.text[t.start..t.end] == "_");
+                    .is_some_and(|t| &self.text[t.range()] == "_");
                 let name = match underscore {
                     true => Some((kind, "_".to_string())),
                     false => named(kind, at),
@@ -502,7 +500,7 @@ impl<'t> Reader<'t> {
                 Some(b'(' | b'[') => i = self.skip_group(i)?,
                 Some(b'{') => {
                     let after = self.skip_group(i)?;
-                    let long = self.tokens[after - 1].start - self.tokens[i].end >= MIN_BODY;
+                    let long = self.tokens[after - 1].start() - self.tokens[i].end() >= MIN_BODY;
                     let word = self.word(name);
                     let wanted = self
                         .keep_bodies
@@ -515,11 +513,11 @@ impl<'t> Reader<'t> {
                         && !is_async
                         && !self.tokens[i..after]
                             .iter()
-                            .any(|t| t.kind == Kind::Ident && &self.text[t.start..t.end] == "async")
+                            .any(|t| t.kind == Kind::Ident && &self.text[t.range()] == "async")
                     {
-                        self.names.push(self.tokens[name].start);
+                        self.names.push(self.tokens[name].start());
                         self.ranges
-                            .push((self.tokens[i].start, self.tokens[after - 1].end));
+                            .push((self.tokens[i].start(), self.tokens[after - 1].end()));
                         return self.blank_group(i, false);
                     }
                     return Some(after);
@@ -572,8 +570,8 @@ impl<'t> Reader<'t> {
             return None;
         }
         self.blanks.push(Blank {
-            start: self.tokens[first].start,
-            end: self.tokens[k - 1].end,
+            start: self.tokens[first].start(),
+            end: self.tokens[k - 1].end(),
             zero: true,
         });
         Some(k + 1)
@@ -656,7 +654,7 @@ impl<'t> Reader<'t> {
     /// after its closing delimiter.
     fn blank_group(&mut self, i: usize, zero: bool) -> Option<usize> {
         let after = self.skip_group(i)?;
-        let (start, end) = (self.tokens[i].end, self.tokens[after - 1].start);
+        let (start, end) = (self.tokens[i].end(), self.tokens[after - 1].start());
         if end > start {
             self.blanks.push(Blank { start, end, zero });
         }
@@ -712,14 +710,17 @@ fn blank(text: &str, blanks: &[Blank]) -> String {
             let width = text[b.start..].chars().next().map_or(1, char::len_utf8);
             range = &range[width..];
         }
-        let mut lines = range.split(|c| *c == b'\n');
-        if let Some(first) = lines.next() {
-            out.spaces(first);
-        }
-        for line in lines {
+        if let Some(first) = memchr::memchr(b'\n', range) {
+            out.spaces(&range[..first]);
             out.end_line();
-            out.spaces(line);
+            let mut rest = &range[first + 1..];
+            while let Some(end) = memchr::memchr(b'\n', rest) {
+                out.blank_line(&rest[..end]);
+                rest = &rest[end + 1..];
+            }
+            range = rest;
         }
+        out.spaces(range);
         at = b.end;
     }
     out.original(&text[at..]);
@@ -771,15 +772,40 @@ impl Line {
         }
     }
 
-    /// Text as written, which may end lines.
+    /// Text as written, which may end lines. Only the first line break
+    /// can end a touched line: the lines after it are copied whole.
     fn original(&mut self, text: &str) {
-        let mut rest = text;
-        while let Some(at) = rest.find('\n') {
-            self.bytes.extend_from_slice(&rest.as_bytes()[..at]);
-            self.end_line();
-            rest = &rest[at + 1..];
+        let bytes = text.as_bytes();
+        let Some(first) = memchr::memchr(b'\n', bytes) else {
+            self.bytes.extend_from_slice(bytes);
+            return;
+        };
+        self.bytes.extend_from_slice(&bytes[..first]);
+        self.end_line();
+        let rest = &bytes[first + 1..];
+        self.bytes.extend_from_slice(rest);
+        if let Some(last) = memchr::memrchr(b'\n', rest) {
+            self.start = self.bytes.len() - (rest.len() - last - 1);
         }
-        self.bytes.extend_from_slice(rest.as_bytes());
+    }
+
+    /// A line blanked from its start to its break: what `spaces` and
+    /// `end_line` leave of it, without writing the spaces first (most of
+    /// a blanked body is such lines).
+    fn blank_line(&mut self, line: &[u8]) {
+        let cr = line.last() == Some(&b'\r');
+        let inner = if cr { &line[..line.len() - 1] } else { line };
+        if memchr::memchr(b'\r', inner).is_some() {
+            self.spaces(line);
+            self.end_line();
+            return;
+        }
+        if cr {
+            self.bytes.push(b'\r');
+        }
+        self.bytes.push(b'\n');
+        self.start = self.bytes.len();
+        self.touched = false;
     }
 
     fn end_line(&mut self) {
@@ -811,6 +837,17 @@ mod tests {
                 assert_eq!(line.chars().count(), was.chars().count(), "{line:?}");
             }
         }
+    }
+
+    #[test]
+    fn blanked_lines_keep_their_carriage_returns() {
+        // Lines blanked whole keep their CR; a lone CR inside one keeps
+        // its column, as in a line that is only partly blanked.
+        let text = "const A: [u8; 2] = [\r\n    1,\r\n    2,\r\n];\r\n\
+                    const B: &str = \"a\n b\rc \n\";\nfn f() {}\r\n";
+        let out = elide(text, ALL).expect("constants to blank").text;
+        assert_eq!(out, "\r\n\r\n\r\n\r\n\n  \r  \n\nfn f() {}\r\n");
+        assert_same_positions(text, &out);
     }
 
     #[test]

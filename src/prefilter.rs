@@ -191,11 +191,36 @@ pub(crate) enum Kind {
     Other,
 }
 
+/// A token's kind and byte range: 12 bytes, as every file of a run is
+/// lexed (`lex` refuses texts of 4 GiB and more).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Token {
     pub(crate) kind: Kind,
-    pub(crate) start: usize,
-    pub(crate) end: usize,
+    start: u32,
+    end: u32,
+}
+
+impl Token {
+    fn new(kind: Kind, start: usize, end: usize) -> Token {
+        // `lex` has checked the text fits.
+        Token {
+            kind,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    pub(crate) fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    pub(crate) fn end(&self) -> usize {
+        self.end as usize
+    }
+
+    pub(crate) fn range(&self) -> std::ops::Range<usize> {
+        self.start()..self.end()
+    }
 }
 
 /// Keywords that may stand before `!` without making a macro call
@@ -215,9 +240,10 @@ pub fn scan(text: &str) -> TextIndex {
     let (tokens, lex_ok) = lex(text);
     // The keyword, not the word in a comment, a doc example or a string:
     // documented sync code often shows async usage.
+    let bytes = text.as_bytes();
     index.has_async = tokens
         .iter()
-        .any(|t| t.kind == Kind::Ident && &text[t.start..t.end] == "async");
+        .any(|t| t.kind == Kind::Ident && t.end - t.start == 5 && &bytes[t.range()] == b"async");
     if !lex_ok {
         index.anomaly = true;
     }
@@ -248,6 +274,10 @@ pub(crate) fn lex_with_docs(
     mut docs: Option<&mut Vec<(usize, usize)>>,
 ) -> (Vec<Token>, bool) {
     let bytes = text.as_bytes();
+    if u32::try_from(bytes.len()).is_err() {
+        // Token positions are 32-bit: no tokens, and the scan is doubted.
+        return (Vec::new(), false);
+    }
     let mut tokens = Vec::with_capacity(bytes.len() / 6);
     let mut ok = true;
     let mut i = 0;
@@ -318,11 +348,7 @@ pub(crate) fn lex_with_docs(
                         i = n;
                     }
                 }
-                tokens.push(Token {
-                    kind: Kind::Str,
-                    start,
-                    end: i,
-                });
+                tokens.push(Token::new(Kind::Str, start, i));
             }
             b'\'' => {
                 let start = i;
@@ -331,22 +357,18 @@ pub(crate) fn lex_with_docs(
                     ok = false;
                 }
                 i = end.min(n);
-                tokens.push(Token {
-                    kind: if is_char { Kind::Other } else { Kind::Ident },
+                tokens.push(Token::new(
+                    if is_char { Kind::Other } else { Kind::Ident },
                     start,
-                    end: i,
-                });
+                    i,
+                ));
             }
             b'0'..=b'9' => {
                 let start = i;
                 while i < n && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                     i += 1;
                 }
-                tokens.push(Token {
-                    kind: Kind::Other,
-                    start,
-                    end: i,
-                });
+                tokens.push(Token::new(Kind::Other, start, i));
             }
             _ if is_ident_start(b) => {
                 let start = i;
@@ -377,11 +399,7 @@ pub(crate) fn lex_with_docs(
                             i = n;
                         }
                     }
-                    tokens.push(Token {
-                        kind: Kind::Str,
-                        start,
-                        end: i,
-                    });
+                    tokens.push(Token::new(Kind::Str, start, i));
                 } else if prefix_of_literal && word.contains(&b'r') && next == Some(b'#') {
                     let mut hashes = 0;
                     while bytes.get(i + hashes) == Some(&b'#') {
@@ -395,17 +413,9 @@ pub(crate) fn lex_with_docs(
                                 i = n;
                             }
                         }
-                        tokens.push(Token {
-                            kind: Kind::Str,
-                            start,
-                            end: i,
-                        });
+                        tokens.push(Token::new(Kind::Str, start, i));
                     } else {
-                        tokens.push(Token {
-                            kind: Kind::Ident,
-                            start,
-                            end: i,
-                        });
+                        tokens.push(Token::new(Kind::Ident, start, i));
                     }
                 } else if word == b"b" && next == Some(b'\'') {
                     let (end, _) = quote_or_lifetime(bytes, i);
@@ -413,25 +423,13 @@ pub(crate) fn lex_with_docs(
                         ok = false;
                     }
                     i = end.min(n);
-                    tokens.push(Token {
-                        kind: Kind::Other,
-                        start,
-                        end: i,
-                    });
+                    tokens.push(Token::new(Kind::Other, start, i));
                 } else {
-                    tokens.push(Token {
-                        kind: Kind::Ident,
-                        start,
-                        end: i,
-                    });
+                    tokens.push(Token::new(Kind::Ident, start, i));
                 }
             }
             _ => {
-                tokens.push(Token {
-                    kind: Kind::Punct(b),
-                    start: i,
-                    end: i + 1,
-                });
+                tokens.push(Token::new(Kind::Punct(b), i, i + 1));
                 i += 1;
             }
         }
@@ -584,7 +582,7 @@ impl<'t, 'i> Items<'t, 'i> {
 
     fn word(&self, i: usize) -> &'t str {
         let t = self.tokens[i];
-        &self.text[t.start..t.end]
+        &self.text[t.range()]
     }
 
     fn is_ident(&self, i: usize, word: &str) -> bool {
@@ -802,7 +800,7 @@ impl<'t, 'i> Items<'t, 'i> {
             && self.punct(j + 4) == Some(b']')
         {
             let t = self.tokens[j + 3];
-            self.pending_path = Some(string_value(&self.text[t.start..t.end]));
+            self.pending_path = Some(string_value(&self.text[t.range()]));
             return j + 5;
         }
         i + 1
