@@ -96,39 +96,39 @@ pub struct Planner<'r> {
 
     /// `(crate, name)`: items (functions, types, modules, re-exports) of
     /// that name in that crate are needed.
-    item_needs: HashSet<(u32, String)>,
+    item_needs: HashSet<Key>,
     /// Item needs whose definitions were searched crate-wide.
-    item_searched: HashSet<(u32, String)>,
+    item_searched: HashSet<Key>,
     /// `(crate, type name, method name)`.
-    method_needs: HashSet<(u32, String, String)>,
+    method_needs: HashSet<Key>,
     /// `(crate, method name)` of `method_needs` and `name_needs`: the
     /// methods whose bodies a first parse keeps.
-    method_names: HashSet<(u32, String)>,
+    method_names: HashSet<Key>,
     /// Module paths whose glob-importing files were needed.
-    glob_modules: HashSet<String>,
+    glob_modules: HashSet<Key>,
     /// Paths needed so far, with the crate naming them: needing one again
     /// changes nothing (what it marks and asks for only grows).
-    paths_done: HashSet<u128>,
+    paths_done: HashSet<Key>,
     /// Parsed `use` aliases by crate and bound name: their targets.
-    aliases: HashMap<(u32, String), Vec<String>>,
+    aliases: HashMap<Key, Vec<String>>,
     /// `(struct name, field)` -> methods called on that field (or member
     /// chains through its fields, `inner.try_acquire`), and the crates
     /// calling them.
     field_methods: HashMap<(String, String), Vec<(String, u32)>>,
-    fields_by_name: HashMap<(u32, String), Vec<FnRef>>,
+    fields_by_name: HashMap<Key, Vec<FnRef>>,
     /// Parsed fields by struct name, in any crate.
     fields_any: HashMap<String, Vec<FnRef>>,
     /// Field methods to match against fields already parsed.
     pending_field_methods: Vec<(Vec<FnRef>, String, String, u32)>,
-    fns_by_name: HashMap<(u32, String), Vec<FnRef>>,
+    fns_by_name: HashMap<Key, Vec<FnRef>>,
     /// `(crate, type name)` -> methods needed of that type by path: an
     /// alias of the name (`pub use driver::Pool`) leads to them too.
-    alias_methods: HashMap<(u32, String), Vec<String>>,
+    alias_methods: HashMap<Key, Vec<String>>,
     /// `(crate, function name)` -> methods called on what such a function
     /// returns (`facade::connect(..).query()`): once its signature is
     /// parsed they are methods of its return type, which may be a third
     /// crate's.
-    return_methods: HashMap<(u32, String), Vec<String>>,
+    return_methods: HashMap<Key, Vec<String>>,
     /// 1: async-context calls processed; 2: every call.
     processed: HashMap<FnRef, u8>,
     fn_queue: Vec<(FnRef, u8)>,
@@ -137,11 +137,11 @@ pub struct Planner<'r> {
     field_queue: Vec<FnRef>,
     fields_done: HashSet<FnRef>,
     /// `(crate, method name)`: methods of a type the planner cannot name.
-    name_needs: HashSet<(u32, String)>,
+    name_needs: HashSet<Key>,
     /// Names of current-thread-only callees and of the crate functions
     /// that reach them; whoever calls them must be parsed.
     ct_base: HashSet<String>,
-    ct_names: HashSet<(u32, String)>,
+    ct_names: HashSet<Key>,
     ct_queue: Vec<(u32, String, bool)>,
     /// Names per crate in `ct_names`, to bound the search.
     ct_counts: HashMap<u32, usize>,
@@ -167,7 +167,7 @@ pub struct Planner<'r> {
     summaries: Vec<Option<Arc<FileSummary>>>,
     /// `(crate, name)` -> files parsed with a function or type of that
     /// name left out (`FileSummary::hidden`).
-    hidden_by: HashMap<(u32, String), Vec<u32>>,
+    hidden_by: HashMap<Key, Vec<u32>>,
     /// Per unit: its parse kept where its blanked bodies are, so one can
     /// be parsed alone (`collect_body`); a summary from the cache did not.
     can_body: Vec<bool>,
@@ -191,7 +191,7 @@ pub struct Planner<'r> {
     /// Per file: its item unit not handed out yet, which takes more.
     open_items: Vec<Option<usize>>,
     /// `(file, name)` of items asked for alone.
-    items_of: HashSet<(u32, String)>,
+    items_of: HashSet<Key>,
     /// Files with an item that did not parse alone: parsed again instead.
     no_items: Vec<bool>,
     /// Per file: its latest unit, and how many times it was parsed again
@@ -373,7 +373,7 @@ impl<'r> Planner<'r> {
             .fns
             .iter()
             .chain(index.types.iter())
-            .filter(|name| self.item_needs.contains(&(krate, name.to_string())))
+            .filter(|name| self.item_needs.contains(&key(krate, name)))
             .map(str::to_string)
             .collect();
         names.sort_unstable();
@@ -424,7 +424,7 @@ impl<'r> Planner<'r> {
         let mut needed: Vec<String> = names
             .iter()
             .filter(|name| {
-                let key = (krate, name.to_string());
+                let key = key(krate, name);
                 self.item_needs.contains(&key) || self.method_names.contains(&key)
             })
             .map(str::to_string)
@@ -461,7 +461,7 @@ impl<'r> Planner<'r> {
         }
         if self.can_items[latest] && !self.no_items[file] {
             // The items of that name alone, in the scopes of their modules.
-            if self.items_of.insert((file as u32, name.to_string())) {
+            if self.items_of.insert(key(file as u32, name)) {
                 let unit = match self.open_items[file] {
                     Some(unit) if !self.dispatched[unit] => unit,
                     _ => {
@@ -628,7 +628,7 @@ impl<'r> Planner<'r> {
         let (module, root, krate) = self.place(file);
         let origin = self.origin[file];
         for name in &summary.hidden {
-            let key = (krate, name.clone());
+            let key = key(krate, name);
             if self.item_needs.contains(&key) {
                 self.request_names(origin, name);
             }
@@ -654,7 +654,7 @@ impl<'r> Planner<'r> {
             {
                 self.ct_queue.push((krate, u.name.clone(), false));
             }
-            let key = (krate, u.name.clone());
+            let key = key(krate, &u.name);
             if self.item_needs.contains(&key) {
                 self.path_queue.push((target.clone(), krate));
             }
@@ -670,7 +670,7 @@ impl<'r> Planner<'r> {
         for (i, (owner, field, ty)) in summary.fields.iter().enumerate() {
             let owner = last_segment(owner).to_string();
             let id = (file as u32, i as u32);
-            if self.item_needs.contains(&(krate, owner.clone())) && self.fields_done.insert(id) {
+            if self.item_needs.contains(&key(krate, &owner)) && self.fields_done.insert(id) {
                 self.field_queue.push(id);
             }
             if let Some(methods) = self
@@ -684,7 +684,7 @@ impl<'r> Planner<'r> {
             }
             self.fields_any.entry(owner.clone()).or_default().push(id);
             self.fields_by_name
-                .entry((krate, owner))
+                .entry(key(krate, &owner))
                 .or_default()
                 .push(id);
         }
@@ -705,19 +705,16 @@ impl<'r> Planner<'r> {
             let path = rebase_path(&function.path, &module, &root);
             let owner = path.rsplit_once("::").map_or("", |(o, _)| o);
             let needed = if self.modules.contains_key(owner) {
-                self.item_needs.contains(&(krate, function.name.clone()))
+                self.item_needs.contains(&key(krate, &function.name))
             } else {
-                self.method_needs.contains(&(
-                    krate,
-                    last_segment(owner).to_string(),
-                    function.name.clone(),
-                ))
+                self.method_needs
+                    .contains(&key2(krate, last_segment(owner), &function.name))
             };
-            if needed || self.name_needs.contains(&(krate, function.name.clone())) {
+            if needed || self.name_needs.contains(&key(krate, &function.name)) {
                 self.fn_queue.push((id, 2));
             }
             // One key for both tables: this runs for every parsed function.
-            let key = (krate, function.name.clone());
+            let key = key(krate, &function.name);
             if let Some(methods) = self.return_methods.get(&key).cloned() {
                 self.return_type_methods(krate, &module, &root, &function.returns, &methods);
             }
@@ -761,8 +758,8 @@ impl<'r> Planner<'r> {
     /// The method `name` called on what functions named `function` in
     /// `krate` return.
     fn need_return_method(&mut self, krate: u32, function: &str, name: &str) {
-        let key = (krate, function.to_string());
-        if !add_method(&mut self.return_methods, &key, name) {
+        let key = key(krate, function);
+        if !add_method(&mut self.return_methods, key, name) {
             return;
         }
         for id in self.fns_by_name.get(&key).cloned().unwrap_or_default() {
@@ -778,8 +775,8 @@ impl<'r> Planner<'r> {
     /// The method `name` of a type reached by a path through `krate`'s
     /// name `ty`, which may be an alias of another crate's type.
     fn need_alias_method(&mut self, krate: u32, ty: &str, name: &str) {
-        let key = (krate, ty.to_string());
-        if !add_method(&mut self.alias_methods, &key, name) {
+        let key = key(krate, ty);
+        if !add_method(&mut self.alias_methods, key, name) {
             return;
         }
         for target in self.aliases.get(&key).cloned().unwrap_or_default() {
@@ -814,7 +811,7 @@ impl<'r> Planner<'r> {
         match &call.callee {
             Callee::Path(candidates) => candidates.iter().any(|c| {
                 let name = last_segment(c);
-                self.ct_base.contains(name) || self.ct_names.contains(&(krate, name.to_string()))
+                self.ct_base.contains(name) || self.ct_names.contains(&key(krate, name))
             }),
             _ => false,
         }
@@ -863,7 +860,7 @@ impl<'r> Planner<'r> {
         if path.is_empty() || path.starts_with('$') {
             return;
         }
-        if !self.paths_done.insert(path_key(origin, &path)) {
+        if !self.paths_done.insert(key(origin, &path)) {
             return;
         }
         let path = path.as_str();
@@ -896,8 +893,8 @@ impl<'r> Planner<'r> {
             let prefix = &path[..cut];
             let next = path[cut + 2..].split("::").next().unwrap_or("");
             // `prefix::next`
-            let key = &path[..cut + 2 + next.len()];
-            if self.glob_modules.contains(key) {
+            let glob_key = key(0, &path[..cut + 2 + next.len()]);
+            if self.glob_modules.contains(&glob_key) {
                 continue;
             }
             let Some(files) = self.modules.get(prefix) else {
@@ -925,7 +922,7 @@ impl<'r> Planner<'r> {
                         })
                 })
                 .collect();
-            self.glob_modules.insert(key.to_string());
+            self.glob_modules.insert(glob_key);
             for f in hits {
                 let full = self.files[f]
                     .index
@@ -962,9 +959,7 @@ impl<'r> Planner<'r> {
     /// it defining the name is needed.
     fn need_item(&mut self, krate: u32, name: &str, search: Option<&str>) {
         if let Some(namespace) = search
-            && self
-                .item_searched
-                .insert((krate, format!("{namespace}::{name}")))
+            && self.item_searched.insert(key2(krate, namespace, name))
         {
             let hits: Vec<usize> = self
                 .files_defining(krate as usize, name)
@@ -979,10 +974,10 @@ impl<'r> Planner<'r> {
                 self.mark(f, full);
             }
         }
-        if !self.item_needs.insert((krate, name.to_string())) {
+        if !self.item_needs.insert(key(krate, name)) {
             return;
         }
-        let key = (krate, name.to_string());
+        let key = key(krate, name);
         if let Some(files) = self.hidden_by.get(&key) {
             for f in files.clone() {
                 self.request_names(f as usize, name);
@@ -1007,13 +1002,10 @@ impl<'r> Planner<'r> {
 
     /// The method `name` of a type named `ty`, in crate `krate`.
     fn need_method(&mut self, krate: u32, ty: &str, name: &str) {
-        if !self
-            .method_needs
-            .insert((krate, ty.to_string(), name.to_string()))
-        {
+        if !self.method_needs.insert(key2(krate, ty, name)) {
             return;
         }
-        self.method_names.insert((krate, name.to_string()));
+        self.method_names.insert(key(krate, name));
         self.need_methods_named(krate, name, |ix| ix.has_impl_word(ty));
     }
 
@@ -1034,7 +1026,7 @@ impl<'r> Planner<'r> {
         for f in hits {
             self.mark(f, true);
         }
-        if let Some(fns) = self.fns_by_name.get(&(krate, name.to_string())) {
+        if let Some(fns) = self.fns_by_name.get(&key(krate, name)) {
             self.fn_queue.extend(fns.iter().map(|id| (*id, 2)));
         }
     }
@@ -1085,10 +1077,10 @@ impl<'r> Planner<'r> {
     /// A method called on a value whose type the planner cannot tell: any
     /// impl in the calling crate with a method of that name may be it.
     fn need_method_name(&mut self, origin: u32, name: &str) {
-        if !self.name_needs.insert((origin, name.to_string())) {
+        if !self.name_needs.insert(key(origin, name)) {
             return;
         }
-        self.method_names.insert((origin, name.to_string()));
+        self.method_names.insert(key(origin, name));
         self.need_methods_named(origin, name, |ix| !ix.impl_words.is_empty());
     }
 
@@ -1268,7 +1260,7 @@ impl<'r> Planner<'r> {
         }
         for k in scope {
             let count = self.ct_counts.entry(k as u32).or_default();
-            if *count >= CT_NAMES_PER_CRATE || !self.ct_names.insert((k as u32, name.clone())) {
+            if *count >= CT_NAMES_PER_CRATE || !self.ct_names.insert(key(k as u32, &name)) {
                 continue;
             }
             *count += 1;
@@ -1311,7 +1303,7 @@ impl<'r> Planner<'r> {
                 .collect();
             for (id, fn_name) in reached {
                 self.fn_queue.push((id, 2));
-                if !self.ct_names.contains(&(k as u32, fn_name.clone())) {
+                if !self.ct_names.contains(&key(k as u32, &fn_name)) {
                     self.ct_queue.push((k as u32, fn_name, false));
                 }
             }
@@ -1335,13 +1327,22 @@ fn add_path_callers(index: &mut HashMap<String, Vec<FnRef>>, unit: usize, summar
     }
 }
 
-/// A path needed by crate `origin`, as a 128-bit hash: the planner
-/// checks a million such paths on a large tree, most of them seen
-/// before, and comparing the strings themselves (each behind a pointer)
-/// was a tenth of its time. Two paths share a key with a probability
-/// near 2^-100 on such a tree.
-fn path_key(origin: u32, path: &str) -> u128 {
-    xxhash_rust::xxh3::xxh3_128_with_seed(path.as_bytes(), u64::from(origin))
+/// A name or path of crate (or file) `owner`, as the planner's tables
+/// key it: a 128-bit hash. The planner looks up millions of names and
+/// paths on a large tree, most of them seen before; with the strings
+/// themselves as keys, allocating them for each lookup and comparing them
+/// (each behind a pointer) was a fifth of its time. Two of a run's names
+/// share a key with a probability near 2^-100.
+type Key = u128;
+
+fn key(owner: u32, name: &str) -> Key {
+    xxhash_rust::xxh3::xxh3_128_with_seed(name.as_bytes(), u64::from(owner))
+}
+
+/// The key of `second` under `first` (a method of a type).
+fn key2(owner: u32, first: &str, second: &str) -> Key {
+    let seed = xxhash_rust::xxh3::xxh3_64_with_seed(first.as_bytes(), u64::from(owner));
+    xxhash_rust::xxh3::xxh3_128_with_seed(second.as_bytes(), seed)
 }
 
 /// Files of `krate` whose scan saw `fn name` (and, with `types`, a type
@@ -1387,12 +1388,8 @@ pub fn current_thread_names(rules: &RuleSet) -> Vec<String> {
 }
 
 /// Adds method `name` under `key`; whether it is new there.
-fn add_method(
-    map: &mut HashMap<(u32, String), Vec<String>>,
-    key: &(u32, String),
-    name: &str,
-) -> bool {
-    let methods = map.entry(key.clone()).or_default();
+fn add_method(map: &mut HashMap<Key, Vec<String>>, key: Key, name: &str) -> bool {
+    let methods = map.entry(key).or_default();
     if methods.iter().any(|m| m == name) {
         return false;
     }
