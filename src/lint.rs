@@ -615,13 +615,17 @@ impl FilePass<'_> {
             ..Stats::default()
         };
         let mut files: Vec<PlanFile> = Vec::with_capacity(n);
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); self.infos.len()];
+        for (i, group) in self.group_of.iter().enumerate() {
+            members[*group].push(i);
+        }
         let light: Vec<_> = (0..self.infos.len())
             .into_par_iter()
             .map(|group| {
                 let info = self.infos[group];
-                let decls: Vec<(PathBuf, &[ModDecl])> = (0..n)
-                    .filter(|i| self.group_of[*i] == group)
-                    .filter_map(|i| {
+                let decls: Vec<(PathBuf, &[ModDecl])> = members[group]
+                    .iter()
+                    .filter_map(|&i| {
                         let index = read[i].index.as_ref()?;
                         Some((
                             self.inputs[i].source.absolute.clone(),

@@ -87,10 +87,20 @@ pub fn nesting_depth(text: &str) -> (usize, usize) {
     let mut i = 0;
     while i < bytes.len() {
         let byte = bytes[i];
-        // Elided text is mostly spaces, which change no count.
-        if byte == b' ' {
-            i += 1;
-            continue;
+        // Most bytes are spaces (elided text is mostly spaces), which change
+        // no count, or parts of words and operators, which only end a run
+        // of sigils.
+        match NESTING_CLASS[byte as usize] {
+            SPACE => {
+                i += 1;
+                continue;
+            }
+            PLAIN => {
+                sigils = 0;
+                i += 1;
+                continue;
+            }
+            _ => {}
         }
         if byte == b'&' {
             sigils += 1;
@@ -137,6 +147,42 @@ pub fn nesting_depth(text: &str) -> (usize, usize) {
     }
     (max, max_line)
 }
+
+const SPACE: u8 = 0;
+const PLAIN: u8 = 1;
+const SPECIAL: u8 = 2;
+
+/// Per byte, what `nesting_depth` does with it: whitespace other than a
+/// line break, a byte that only ends a run of `&`, or one it looks at.
+const NESTING_CLASS: [u8; 256] = {
+    let mut table = [PLAIN; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_whitespace() && c != b'\n' {
+            table[b] = SPACE;
+        }
+        if matches!(
+            c,
+            b'&' | b'<'
+                | b'>'
+                | b';'
+                | b'{'
+                | b'}'
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b'\n'
+                | b'/'
+                | b'"'
+        ) {
+            table[b] = SPECIAL;
+        }
+        b += 1;
+    }
+    table
+};
 
 /// Stops text that nests deeper than syn can safely recurse.
 fn refuse_deep_nesting(text: &str) -> Result<(), ParseFailure> {
