@@ -405,7 +405,7 @@ fn check(args: CheckArgs, rules: &mut RuleSet, is_cargo: bool) -> ExitCode {
             config::find_root(&start)
         }
     };
-    let discovered = crate::lint::discover_paths(&paths, stdin.as_ref());
+    let discovered = crate::lint::discover_paths(&paths, stdin.as_ref(), args.jobs);
     let package_manifests = match &ws {
         Some(w) => w.selected().map(|p| p.manifest_path.clone()).collect(),
         None => config::package_manifests(&named, &root, &discovered.manifests),

@@ -135,7 +135,23 @@ fn walked_paths(paths: &[PathBuf], stdin: Option<&(PathBuf, String)>) -> Vec<Pat
 /// The files a run over `paths` checks (with `stdin`, the path its text
 /// stands for may not exist on disk yet), found before the configuration
 /// is read so that its package manifests come from the same walk.
-pub fn discover_paths(paths: &[PathBuf], stdin: Option<&(PathBuf, String)>) -> Discovered {
+/// The walk runs on `jobs` threads (`None`: one per core).
+pub fn discover_paths(
+    paths: &[PathBuf],
+    stdin: Option<&(PathBuf, String)>,
+    jobs: Option<usize>,
+) -> Discovered {
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .build()
+    {
+        Ok(pool) => pool.install(|| discover_in_pool(paths, stdin)),
+        // No threads to start: the walk runs on rayon's own.
+        Err(_) => discover_in_pool(paths, stdin),
+    }
+}
+
+fn discover_in_pool(paths: &[PathBuf], stdin: Option<&(PathBuf, String)>) -> Discovered {
     let paths = walked_paths(paths, stdin);
     if stdin.is_some() && !paths[0].exists() {
         // An unsaved buffer: no file on disk yet.
@@ -158,7 +174,7 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
             errors: discovered.errors.clone(),
             manifests: Vec::new(),
         },
-        None => discover_paths(&options.paths, options.stdin.as_ref()),
+        None => discover_paths(&options.paths, options.stdin.as_ref(), options.jobs),
     };
     let mut findings = discovered.errors;
 
