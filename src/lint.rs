@@ -180,10 +180,8 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
 
     let mut finder = CrateFinder::default();
     let mut inputs: Vec<FileInput> = Vec::new();
-    let mut seen: HashSet<PathBuf> = HashSet::new();
     for source in discovered.files {
         let crate_dir = finder.crate_dir(&source.absolute);
-        seen.insert(source.absolute.clone());
         inputs.push(FileInput {
             source,
             crate_dir,
@@ -194,6 +192,7 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
     // blocking reached through the crate's other modules is still found.
     let named_files: Vec<PathBuf> = paths.iter().filter(|p| !p.is_dir()).cloned().collect();
     if !named_files.is_empty() {
+        let mut seen: HashSet<PathBuf> = inputs.iter().map(|i| i.source.absolute.clone()).collect();
         let crate_dirs: HashSet<PathBuf> =
             inputs.iter().filter_map(|i| i.crate_dir.clone()).collect();
         let cwd = std::env::current_dir().and_then(std::fs::canonicalize);

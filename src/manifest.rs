@@ -207,7 +207,12 @@ fn target_roots(dir: &Path, manifest: &toml::Table) -> Vec<PathBuf> {
 /// manifest; caches answers per folder.
 #[derive(Debug, Default)]
 pub struct CrateFinder {
-    by_dir: HashMap<PathBuf, Option<PathBuf>>,
+    /// By the folder path's bytes: hashing a `Path` splits it into
+    /// components, for each of a large tree's files.
+    by_dir: HashMap<std::ffi::OsString, Option<PathBuf>>,
+    /// The last folder asked for and its answer: files come folder by
+    /// folder.
+    last: Option<(PathBuf, Option<PathBuf>)>,
 }
 
 impl CrateFinder {
@@ -215,11 +220,18 @@ impl CrateFinder {
     /// workspace manifest counts too: it ends the search).
     pub fn crate_dir(&mut self, file: &Path) -> Option<PathBuf> {
         let dir = file.parent()?;
-        self.dir_for(dir)
+        if let Some((last, found)) = &self.last
+            && last.as_os_str() == dir.as_os_str()
+        {
+            return found.clone();
+        }
+        let found = self.dir_for(dir);
+        self.last = Some((dir.to_path_buf(), found.clone()));
+        found
     }
 
     fn dir_for(&mut self, dir: &Path) -> Option<PathBuf> {
-        if let Some(found) = self.by_dir.get(dir) {
+        if let Some(found) = self.by_dir.get(dir.as_os_str()) {
             return found.clone();
         }
         let found = if dir.join("Cargo.toml").is_file() {
@@ -227,7 +239,8 @@ impl CrateFinder {
         } else {
             dir.parent().and_then(|parent| self.dir_for(parent))
         };
-        self.by_dir.insert(dir.to_path_buf(), found.clone());
+        self.by_dir
+            .insert(dir.as_os_str().to_owned(), found.clone());
         found
     }
 }
