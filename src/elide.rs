@@ -15,7 +15,7 @@
 //! it is. What is blanked is no longer checked for syntax errors, so a run
 //! that must report every one (`--parse-all`) does not elide.
 
-use crate::prefilter::{Kind, Token, lex_with_docs};
+use crate::prefilter::{Kind, Token, with_tokens};
 
 /// Nesting of modules, impls and traits the reader follows before it gives
 /// up on a file (and the file is parsed as written).
@@ -82,31 +82,12 @@ pub struct Keep<'k> {
 /// and generated bindings are mostly constants.
 pub fn elide(text: &str, keep: Keep<'_>) -> Option<Elided> {
     let mut docs = Vec::new();
-    let (tokens, ok) = lex_with_docs(text, Some(&mut docs));
-    if !ok {
-        return None;
-    }
-    let mut reader = Reader {
-        text,
-        tokens: &tokens,
-        blanks: Vec::new(),
-        bodies: keep.bodies,
-        keep: keep.names,
-        keep_bodies: keep.keep_bodies.unwrap_or_default(),
-        kept: Vec::new(),
-        parts: Vec::new(),
-        names: Vec::new(),
-        ranges: Vec::new(),
-        modules: Vec::new(),
-        module_indices: Vec::new(),
-        modules_opened: 0,
-        hidden: Vec::new(),
-    };
-    reader.items(0, false, 0, true)?;
-    reader.settle_parts();
+    let read = with_tokens(text, Some(&mut docs), |tokens, ok| {
+        ok.then(|| read_items(text, tokens, keep)).flatten()
+    })?;
+    let (mut blanks, names, ranges, hidden) = read;
     // Doc comments become `#[doc = ".."]` attributes, string literals syn
     // builds and no summary reads.
-    let mut blanks = reader.blanks;
     blanks.retain(|b| b.end > b.start);
     blanks.extend(docs.into_iter().map(|(start, end)| Blank {
         start,
@@ -126,10 +107,37 @@ pub fn elide(text: &str, keep: Keep<'_>) -> Option<Elided> {
     }
     Some(Elided {
         text: blank(text, &merged),
-        bodies: positions(text, &reader.names),
-        body_ranges: reader.ranges,
-        hidden: reader.hidden,
+        bodies: positions(text, &names),
+        body_ranges: ranges,
+        hidden,
     })
+}
+
+/// What the item reader of `elide` finds: the ranges to blank, where each
+/// kept body's function name is, the blanked bodies' ranges, and the
+/// items left out.
+type Read = (Vec<Blank>, Vec<usize>, Vec<(usize, usize)>, Vec<Hidden>);
+
+fn read_items(text: &str, tokens: &[Token], keep: Keep<'_>) -> Option<Read> {
+    let mut reader = Reader {
+        text,
+        tokens,
+        blanks: Vec::new(),
+        bodies: keep.bodies,
+        keep: keep.names,
+        keep_bodies: keep.keep_bodies.unwrap_or_default(),
+        kept: Vec::new(),
+        parts: Vec::new(),
+        names: Vec::new(),
+        ranges: Vec::new(),
+        modules: Vec::new(),
+        module_indices: Vec::new(),
+        modules_opened: 0,
+        hidden: Vec::new(),
+    };
+    reader.items(0, false, 0, true)?;
+    reader.settle_parts();
+    Some((reader.blanks, reader.names, reader.ranges, reader.hidden))
 }
 
 /// A piece of a file (a function body or an item parsed alone) with its
@@ -140,7 +148,7 @@ pub fn without_docs(text: &str) -> std::borrow::Cow<'_, str> {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut docs = Vec::new();
-    let (_, ok) = lex_with_docs(text, Some(&mut docs));
+    let ok = with_tokens(text, Some(&mut docs), |_, ok| ok);
     if !ok || docs.is_empty() {
         return std::borrow::Cow::Borrowed(text);
     }

@@ -234,10 +234,15 @@ const KEYWORDS: &[&str] = &[
 
 /// Scans `text`. Never fails: what it cannot make sense of sets `anomaly`.
 pub fn scan(text: &str) -> TextIndex {
-    let mut index = TextIndex {
+    let index = TextIndex {
         ..TextIndex::default()
     };
-    let (tokens, lex_ok) = lex(text);
+    with_tokens(text, None, |tokens, lex_ok| {
+        scan_tokens(text, tokens, lex_ok, index)
+    })
+}
+
+fn scan_tokens(text: &str, tokens: &[Token], lex_ok: bool, mut index: TextIndex) -> TextIndex {
     // The keyword, not the word in a comment, a doc example or a string:
     // documented sync code often shows async usage.
     let bytes = text.as_bytes();
@@ -247,7 +252,7 @@ pub fn scan(text: &str) -> TextIndex {
     if !lex_ok {
         index.anomaly = true;
     }
-    let (depth, words) = Items::new(text, &tokens, &mut index).run();
+    let (depth, words) = Items::new(text, tokens, &mut index).run();
     // `parse` refuses deep nesting by its own count, which also counts
     // brackets in block comments and character literals: well below its
     // limit, let it decide.
@@ -261,24 +266,60 @@ pub fn scan(text: &str) -> TextIndex {
     index
 }
 
-/// Splits `text` into tokens; `false` when a string, character literal or
-/// comment does not end.
-pub(crate) fn lex(text: &str) -> (Vec<Token>, bool) {
-    lex_with_docs(text, None)
-}
-
-/// `lex`, also noting the byte range of every doc comment (`///`, `//!`,
-/// `/** */`, `/*! */`) in `docs`.
+/// Splits `text` into tokens, noting the byte range of every doc comment
+/// (`///`, `//!`, `/** */`, `/*! */`) in `docs`; `false` when a string,
+/// character literal or comment does not end.
 pub(crate) fn lex_with_docs(
     text: &str,
-    mut docs: Option<&mut Vec<(usize, usize)>>,
+    docs: Option<&mut Vec<(usize, usize)>>,
 ) -> (Vec<Token>, bool) {
+    let mut tokens = Vec::new();
+    let ok = lex_into(text, docs, &mut tokens);
+    (tokens, ok)
+}
+
+/// `lex_with_docs` into this thread's token buffer, handed to `f`: every
+/// file of a run is lexed, and a fresh vector per file was memory the
+/// allocator had to fault in again and again.
+pub(crate) fn with_tokens<R>(
+    text: &str,
+    docs: Option<&mut Vec<(usize, usize)>>,
+    f: impl FnOnce(&[Token], bool) -> R,
+) -> R {
+    thread_local! {
+        static TOKENS: std::cell::RefCell<Vec<Token>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    /// A buffer grown past this many tokens (a very large file) is let go.
+    const KEEP: usize = 1 << 20;
+    TOKENS.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut tokens) => {
+            let ok = lex_into(text, docs, &mut tokens);
+            let out = f(&tokens, ok);
+            if tokens.capacity() > KEEP {
+                *tokens = Vec::new();
+            }
+            out
+        }
+        Err(_) => {
+            let (tokens, ok) = lex_with_docs(text, docs);
+            f(&tokens, ok)
+        }
+    })
+}
+
+/// Lexes `text` into `tokens` (cleared first).
+fn lex_into(
+    text: &str,
+    mut docs: Option<&mut Vec<(usize, usize)>>,
+    tokens: &mut Vec<Token>,
+) -> bool {
+    tokens.clear();
     let bytes = text.as_bytes();
     if u32::try_from(bytes.len()).is_err() {
         // Token positions are 32-bit: no tokens, and the scan is doubted.
-        return (Vec::new(), false);
+        return false;
     }
-    let mut tokens = Vec::with_capacity(bytes.len() / 6);
+    tokens.reserve(bytes.len() / 6);
     let mut ok = true;
     let mut i = 0;
     let n = bytes.len();
@@ -434,7 +475,7 @@ pub(crate) fn lex_with_docs(
             }
         }
     }
-    (tokens, ok)
+    ok
 }
 
 fn is_ident_start(b: u8) -> bool {
