@@ -592,21 +592,19 @@ impl FilePass<'_> {
             }
             None => Vec::new(),
         };
-        // Opening the caches (a copy of bytes; entries are decoded as the
-        // files are read) and reading the texts overlap.
-        let (mut caches, texts): (Vec<Option<CrateCache>>, Vec<_>) = rayon::join(
-            || {
-                self.infos
-                    .par_iter()
-                    .enumerate()
-                    .map(|(group, info)| {
-                        self.cache_dir
-                            .map(|dir| CrateCache::open(dir, &info.root, &info.name, keys[group]))
-                    })
-                    .collect()
-            },
-            || (0..n).into_par_iter().map(|i| self.load(i)).collect(),
-        );
+        // The caches are opened first (a copy of bytes; entries are decoded
+        // as the files are read); then each file is read and scanned in one
+        // task, while its text is still in the processor's cache, and one
+        // task's wait for the disk overlaps another's scan.
+        let mut caches: Vec<Option<CrateCache>> = self
+            .infos
+            .par_iter()
+            .enumerate()
+            .map(|(group, info)| {
+                self.cache_dir
+                    .map(|dir| CrateCache::open(dir, &info.root, &info.name, keys[group]))
+            })
+            .collect();
         let ct_names = crate::lazy::current_thread_names(self.rules);
         let mut entries: Vec<Option<cache::Entry>> = (0..n)
             .map(|i| {
@@ -617,9 +615,11 @@ impl FilePass<'_> {
             .collect();
         let read: Vec<ReadFile> = entries
             .par_iter_mut()
-            .zip(texts)
             .enumerate()
-            .map(|(i, (entry, (text, hash)))| self.read(i, text, hash, entry.take(), &ct_names))
+            .map(|(i, entry)| {
+                let (text, hash) = self.load(i);
+                self.read(i, text, hash, entry.take(), &ct_names)
+            })
             .collect();
         drop(entries);
 
