@@ -1061,7 +1061,7 @@ impl FilePass<'_> {
                     // analysis; files with findings are read again after it.
                     Some(parsed) => {
                         let text = match r.marker {
-                            true => text.or_else(|| self.load(i).0.ok()),
+                            true => text.or_else(|| self.load_text(i).ok()),
                             false => None,
                         };
                         let text = text.map(|t| Arc::<str>::from(t.as_str()));
@@ -1091,21 +1091,26 @@ impl FilePass<'_> {
 
     /// Reads one file (or takes standard input for it) and hashes it.
     fn load(&self, i: usize) -> (Result<Text, ParseFailure>, u128) {
-        let input = &self.inputs[i];
-        let override_text = self
-            .stdin
-            .filter(|(p, _)| is_stdin_file(p, &input.source))
-            .map(|(_, t)| t);
-        let text = match override_text {
-            Some(t) => Ok(Arc::new(t.to_string())),
-            None => read_source(&input.source.absolute).map(Arc::new),
-        };
+        let text = self.load_text(i);
         // An entry parsed with its item contents elided holds no syntax
         // errors found there; it is kept apart from a full parse's.
         let hash = text.as_ref().map_or(0, |body| {
             cache::content_hash(body) ^ u128::from(self.elides(i))
         });
         (text, hash)
+    }
+
+    /// The file's text, from standard input where it stands for the file.
+    fn load_text(&self, i: usize) -> Result<Text, ParseFailure> {
+        let input = &self.inputs[i];
+        let override_text = self
+            .stdin
+            .filter(|(p, _)| is_stdin_file(p, &input.source))
+            .map(|(_, t)| t);
+        match override_text {
+            Some(t) => Ok(Arc::new(t.to_string())),
+            None => read_source(&input.source.absolute).map(Arc::new),
+        }
     }
 
     /// Parses one unit, or takes its cached summary.
@@ -1116,7 +1121,7 @@ impl FilePass<'_> {
             None => {
                 let (text, read_now) = match job.text {
                     Some(text) => (Ok(text), false),
-                    None => (self.load(job.file).0, true),
+                    None => (self.load_text(job.file), true),
                 };
                 let info = self.infos[self.group_of[job.file]];
                 let (outcome, later) = match (&text, job.bodies, job.items) {
