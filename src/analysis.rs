@@ -172,9 +172,15 @@ struct Index<'a> {
 pub fn analyse(files: &[AnalysedFile], rules: &RuleSet) -> Vec<Finding> {
     let index = Index::build(files, rules);
     let kinds = index.classify_all();
-    let offload = index.offload_wrappers(&kinds);
-    let witnesses = index.may_block(&kinds, &offload);
-    let current_thread = index.current_thread_only(&kinds);
+    // Current-thread reach does not depend on the other two facts.
+    let ((offload, witnesses), current_thread) = rayon::join(
+        || {
+            let offload = index.offload_wrappers(&kinds);
+            let witnesses = index.may_block(&kinds, &offload);
+            (offload, witnesses)
+        },
+        || index.current_thread_only(&kinds),
+    );
     let facts = Facts {
         offload,
         witnesses,
@@ -186,6 +192,19 @@ pub fn analyse(files: &[AnalysedFile], rules: &RuleSet) -> Vec<Finding> {
         .map(|(file_idx, file)| index.file_findings(&kinds, &facts, file_idx, file))
         .collect();
     per_file.into_iter().flatten().collect()
+}
+
+/// `a::b` of `a::b::c`; `None` for a path of one segment.
+fn parent_path(path: &str) -> Option<&str> {
+    let bytes = path.as_bytes();
+    let mut end = bytes.len();
+    while let Some(at) = memchr::memrchr(b':', &bytes[..end]) {
+        if at > 0 && bytes[at - 1] == b':' {
+            return Some(&path[..at - 1]);
+        }
+        end = at;
+    }
+    None
 }
 
 /// Whether the call at `at` runs its closure argument elsewhere.
@@ -280,7 +299,7 @@ impl<'a> Index<'a> {
 
     /// The maps are independent of each other, so they are built side by
     /// side (each in file order, so the first definition of a path wins
-    /// as before); the module paths come from two of them.
+    /// as before).
     fn build(files: &'a [AnalysedFile], rules: &'a RuleSet) -> Index<'a> {
         let functions = || {
             let mut functions: HashMap<&'a str, FnId> = HashMap::default();
@@ -321,18 +340,31 @@ impl<'a> Index<'a> {
             }
             (aliases, globs)
         };
-        let ((functions, (fields, types)), (aliases, globs)) =
-            rayon::join(|| rayon::join(functions, fields_and_types), imports);
-        let mut modules = HashSet::default();
-        for path in functions.keys().copied().chain(types.iter().copied()) {
-            let mut prefix = path;
-            while let Some((parent, _)) = prefix.rsplit_once("::") {
-                if !modules.insert(parent.to_string()) {
-                    break;
+        // Every module above a function or type of the run (`a::b` for
+        // `a::b::f`); walked from the summaries, beside the maps.
+        let modules = || {
+            let mut modules: HashSet<String> = HashSet::default();
+            for file in files {
+                let functions = file.summary.functions.iter().map(|f| f.path.as_str());
+                for path in functions.chain(file.summary.types.iter().map(String::as_str)) {
+                    let mut prefix = path;
+                    while let Some(parent) = parent_path(prefix) {
+                        // Most parents are known already: no string made
+                        // for them.
+                        if modules.contains(parent) {
+                            break;
+                        }
+                        modules.insert(parent.to_string());
+                        prefix = parent;
+                    }
                 }
-                prefix = parent;
             }
-        }
+            modules
+        };
+        let ((functions, (fields, types)), ((aliases, globs), modules)) = rayon::join(
+            || rayon::join(functions, fields_and_types),
+            || rayon::join(imports, modules),
+        );
         Index {
             files,
             rules,
