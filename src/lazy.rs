@@ -697,7 +697,10 @@ impl<'r> Planner<'r> {
                 self.fn_queue.push((id, 1));
             }
             let direct = function.calls.iter().any(|c| self.calls_ct_base(c));
-            let reaches_ct = direct || function.calls.iter().any(|c| self.calls_ct(krate, c));
+            // Most crates have no current-thread names: no lookups then.
+            let reaches_ct = direct
+                || (self.ct_counts.get(&krate).is_some_and(|n| *n > 0)
+                    && function.calls.iter().any(|c| self.calls_ct(krate, c)));
             if reaches_ct {
                 self.fn_queue.push((id, 2));
                 self.ct_queue.push((krate, function.name.clone(), false));
