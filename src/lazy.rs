@@ -331,6 +331,13 @@ impl<'r> Planner<'r> {
     }
 
     /// Units of parsing so far: every file, then second parses.
+    /// Lets go of the summaries the plan holds, so that the run's copy
+    /// of each is its only one (the rest of the planner may then be freed
+    /// on another thread).
+    pub fn release_summaries(&mut self) {
+        self.summaries = Vec::new();
+    }
+
     pub fn units(&self) -> usize {
         self.files.len()
     }
