@@ -303,7 +303,12 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
         parse_all: options.parse_all,
         force_named: named,
     };
-    let (texts, outcomes, mut stats) = pool.install(|| pass.run());
+    let Passed {
+        texts,
+        outcomes,
+        mut stats,
+        trees: planned_trees,
+    } = pool.install(|| pass.run());
 
     let analysis_started = std::time::Instant::now();
     let mut result = LintResult {
@@ -353,11 +358,17 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
     for (i, group) in group_of.iter().enumerate() {
         members_of[*group].push(i);
     }
+    // A crate's tree as planned holds where every file declares the
+    // modules its scan saw.
     let trees: Vec<_> = pool.install(|| {
         infos
             .par_iter()
             .zip(&members_of)
-            .map(|(info, members)| {
+            .zip(planned_trees)
+            .map(|((info, members), planned)| {
+                if let Some(tree) = planned {
+                    return tree;
+                }
                 let decls: Vec<(PathBuf, &[ModDecl])> = members
                     .iter()
                     .filter_map(|&i| {
@@ -468,9 +479,7 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
     // while the report is written, and a process that ends first does not
     // wait for it.
     drop(item_lines);
-    let _ = std::thread::Builder::new()
-        .name("blocklint-free".into())
-        .spawn(move || drop(analysed));
+    free_when_idle(analysed);
     stats
         .phases
         .push(("analysis", analysis_started.elapsed().as_secs_f64()));
@@ -485,6 +494,16 @@ fn manifest_display(source: &SourcePath, dir: &Path) -> Option<PathBuf> {
         display.pop();
     }
     Some(display.join("Cargo.toml"))
+}
+
+/// What the file pass hands the analysis: the texts kept, each file's
+/// outcome, the run's statistics, and per crate the module tree the plan
+/// used where the parsed files declare the same modules as scanned.
+struct Passed {
+    texts: Vec<Option<Arc<str>>>,
+    outcomes: Vec<Outcome>,
+    stats: Stats,
+    trees: Vec<Option<crate::hashing::HashMap<PathBuf, crate::modtree::Placement>>>,
 }
 
 /// Merges a file's pieces parsed alone into its summary, in the order
@@ -519,6 +538,25 @@ fn is_stdin_file(stdin_path: &Path, source: &SourcePath) -> bool {
 /// Above this many files a run is a large workspace, where peak memory
 /// matters more than page-fault time.
 const LARGE_RUN_FILES: usize = 4096;
+
+/// Frees `value` on a thread of its own, at idle priority. If no thread
+/// can be started, it is freed here.
+fn free_when_idle<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("blocklint-free".into())
+        .spawn(move || {
+            // Only on a core nothing else wants: the analysis and the report
+            // go first, and a process that ends first skips the work.
+            #[cfg(target_os = "linux")]
+            // SAFETY: the parameter is a plain struct that outlives the
+            // call; pid 0 is this thread. A refusal changes nothing.
+            unsafe {
+                let param = libc::sched_param { sched_priority: 0 };
+                libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
+            }
+            drop(value);
+        });
+}
 
 /// Stops the kernel backing this process with transparent huge pages: the
 /// allocator's arenas then fault in 2 MiB at a time, which makes a one-file
@@ -598,7 +636,7 @@ impl FilePass<'_> {
     }
 
     /// Runs on the caller's thread pool.
-    fn run(&self) -> (Vec<Option<Arc<str>>>, Vec<Outcome>, Stats) {
+    fn run(&self) -> Passed {
         let started = std::time::Instant::now();
         let n = self.inputs.len();
         let keys: Vec<u128> = match self.cache_dir {
@@ -687,7 +725,6 @@ impl FilePass<'_> {
                 force: self.forced(i, r.marker),
             });
         }
-        drop(light);
         let crates: Vec<PlanCrate> = self
             .infos
             .iter()
@@ -996,9 +1033,7 @@ impl FilePass<'_> {
         // The scopes kept for pieces and the plan's tables are many small
         // allocations (a tenth of a second on a large tree): the scopes
         // are freed on a thread of their own, the plan beside the merges.
-        let _ = std::thread::Builder::new()
-            .name("blocklint-free".into())
-            .spawn(move || drop(later));
+        free_when_idle(later);
         // Each file's pieces in the order they were parsed, files side by
         // side.
         let mut pending: Vec<Vec<(Arc<FileSummary>, Merge)>> = (0..n).map(|_| Vec::new()).collect();
@@ -1043,8 +1078,9 @@ impl FilePass<'_> {
             .enumerate()
             .filter_map(|(group, c)| c.as_ref().map(|c| (group, c)))
             .for_each(|(group, c)| {
-                let entries: Vec<(&Path, cache::EntryRef<'_>)> = (0..n)
-                    .filter(|i| self.group_of[*i] == group)
+                let entries: Vec<(&Path, cache::EntryRef<'_>)> = members[group]
+                    .iter()
+                    .copied()
                     .filter_map(|i| {
                         let r = &read[i];
                         r.text.as_ref().ok()?;
@@ -1083,7 +1119,18 @@ impl FilePass<'_> {
             .push(("cache", started.elapsed().as_secs_f64()));
         let mut texts = Vec::with_capacity(n);
         let mut outcomes = Vec::with_capacity(n);
+        // Crates whose module tree may differ from the one planned with:
+        // a parsed file declares other modules than its scan saw (rare),
+        // or failed to parse.
+        let mut replanted = vec![false; self.infos.len()];
         for (i, (r, result)) in read.into_iter().zip(results).enumerate() {
+            if let Some(parsed) = &result {
+                let same = match parsed {
+                    Ok(summary) => r.index.as_ref().is_some_and(|ix| ix.mods == summary.mods),
+                    Err(_) => false,
+                };
+                replanted[self.group_of[i]] |= !same;
+            }
             match r.text {
                 // Findings, and the comments that suppress them, are only
                 // in parsed files: a skipped file's text is let go here, so
@@ -1118,7 +1165,17 @@ impl FilePass<'_> {
                 }
             }
         }
-        (texts, outcomes, stats)
+        let trees = light
+            .into_iter()
+            .zip(replanted)
+            .map(|(tree, replanted)| (!replanted).then_some(tree))
+            .collect();
+        Passed {
+            texts,
+            outcomes,
+            stats,
+            trees,
+        }
     }
 
     /// Reads one file (or takes standard input for it) and hashes it.
