@@ -312,7 +312,7 @@ impl Walk<'_> {
         if (self.exclude)(path) {
             return false;
         }
-        !ignores.is_ignored_at(path, is_dir, |p| self.absolute(p))
+        !ignores.is_ignored(path, is_dir, |p| self.absolute(p))
     }
 
     /// A walked path made absolute from the root's absolute path.
@@ -410,29 +410,19 @@ struct IgnoreStack {
 type Chain = Arc<[Arc<Gitignore>]>;
 
 impl IgnoreStack {
-    /// Whether the ignore files of the folders above `absolute` exclude
-    /// it; the nearest file with an opinion decides.
-    fn is_ignored(&mut self, absolute: &Path, is_dir: bool) -> bool {
-        let Some(parent) = absolute.parent() else {
-            return false;
-        };
-        let chain = self.chain(parent);
-        ignored_by(&chain, absolute, is_dir)
-    }
-
-    /// `is_ignored` for an entry at walked `path`, whose folder's absolute
-    /// path `absolute` makes (`None`: not ignored).
-    fn is_ignored_at(
+    /// Whether the ignore files of the folders above the entry at walked
+    /// `path` exclude it (the nearest file with an opinion decides); its
+    /// folder's absolute path is what `absolute` makes of it (`None`: not
+    /// ignored).
+    fn is_ignored(
         &mut self,
         path: &Path,
         is_dir: bool,
         absolute: impl Fn(&Path) -> Option<PathBuf>,
     ) -> bool {
+        // Every walked entry lies in a folder.
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-            return match absolute(path) {
-                Some(absolute) => self.is_ignored(&absolute, is_dir),
-                None => false,
-            };
+            return false;
         };
         let fresh = !matches!(&self.current, Some((walked, _, _)) if walked == parent);
         if fresh {

@@ -293,9 +293,15 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
         })
         .collect();
     let named = !named_files.is_empty() || stdin.is_some();
+    // Each crate's files, by index.
+    let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); infos.len()];
+    for (i, group) in group_of.iter().enumerate() {
+        members_of[*group].push(i);
+    }
     let pass = FilePass {
         inputs: &inputs,
         group_of: &group_of,
+        members_of: &members_of,
         infos: &infos,
         rules,
         stdin: stdin.as_ref().map(|(p, t)| (p.as_path(), *t)),
@@ -354,10 +360,6 @@ pub fn lint(options: &Options, rules: &RuleSet) -> Result<LintResult, String> {
     let mut targets: Vec<bool> = Vec::new();
     // Each file's module path and crate root, to rebase it with.
     let mut unrebased: Vec<(String, String)> = Vec::new();
-    let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); infos.len()];
-    for (i, group) in group_of.iter().enumerate() {
-        members_of[*group].push(i);
-    }
     // A crate's tree as planned holds where every file declares the
     // modules its scan saw.
     let trees: Vec<_> = pool.install(|| {
@@ -595,6 +597,7 @@ pub fn rule_enabled(rule: &str, options: &Options, rules: &RuleSet) -> bool {
 struct FilePass<'a> {
     inputs: &'a [FileInput],
     group_of: &'a [usize],
+    members_of: &'a [Vec<usize>],
     infos: &'a [&'a CrateInfo],
     rules: &'a RuleSet,
     stdin: Option<(&'a Path, &'a str)>,
@@ -687,15 +690,11 @@ impl FilePass<'_> {
             ..Stats::default()
         };
         let mut files: Vec<PlanFile> = Vec::with_capacity(n);
-        let mut members: Vec<Vec<usize>> = vec![Vec::new(); self.infos.len()];
-        for (i, group) in self.group_of.iter().enumerate() {
-            members[*group].push(i);
-        }
         let light: Vec<_> = (0..self.infos.len())
             .into_par_iter()
             .map(|group| {
                 let info = self.infos[group];
-                let decls: Vec<(PathBuf, &[ModDecl])> = members[group]
+                let decls: Vec<(PathBuf, &[ModDecl])> = self.members_of[group]
                     .iter()
                     .filter_map(|&i| {
                         let index = read[i].index.as_ref()?;
@@ -1078,7 +1077,7 @@ impl FilePass<'_> {
             .enumerate()
             .filter_map(|(group, c)| c.as_ref().map(|c| (group, c)))
             .for_each(|(group, c)| {
-                let entries: Vec<(&Path, cache::EntryRef<'_>)> = members[group]
+                let entries: Vec<(&Path, cache::EntryRef<'_>)> = self.members_of[group]
                     .iter()
                     .copied()
                     .filter_map(|i| {
